@@ -1,0 +1,33 @@
+# torqlog: two entry points for a fresh Debian machine with Swift.
+#   make demo   installs what is missing, builds in release, runs `torqlog demo`
+#   make test   installs what is missing, runs `swift test`
+
+APT_PACKAGES := liblz4-dev lz4 libsimdjson-dev zlib1g-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT_TEST_FLAGS ?=
+
+.PHONY: deps demo test build release clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+release: deps
+	swift build -c release --product torqlog
+
+demo: release
+	./.build/release/torqlog demo
+
+build: deps
+	swift build
+
+test: deps
+	swift test $(SWIFT_TEST_FLAGS)
+
+clean:
+	rm -rf .build

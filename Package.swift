@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "torqlog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TorqLogStore", targets: ["TorqLogStore"]),
+        .executable(name: "torqlog", targets: ["torqlog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System liblz4 (LZ4F frame API) for sealed segments.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        // Small C helpers for the hot paths: hardware CRC32C.
+        .target(name: "CTorqSupport"),
+        // simdjson (Debian's libsimdjson-dev) behind a plain C header.
+        .target(
+            name: "CSimdJSON",
+            cxxSettings: [.define("SIMDJSON_THREADS_ENABLED", to: "1")],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+        .target(
+            name: "TorqLogStore",
+            dependencies: ["CTorqSupport", "CSimdJSON"]
+        ),
+        .executableTarget(
+            name: "torqlog",
+            dependencies: [
+                "TorqLogStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TorqLogStoreTests",
+            dependencies: ["TorqLogStore"]
+        ),
+        .testTarget(
+            name: "TorqLogCLITests",
+            dependencies: ["TorqLogStore", "torqlog"]
+        ),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

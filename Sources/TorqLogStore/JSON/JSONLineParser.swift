@@ -1,0 +1,308 @@
+import CSimdJSON
+
+/// Validates JSONL lines and extracts the keys `torqlog ingest` indexes on.
+///
+/// Wraps simdjson's DOM parser (through the `CSimdJSON` C facade): every
+/// line is fully validated (syntax, UTF-8, escapes, number ranges, the whole
+/// line), must be exactly one JSON object, and the first occurrences of the
+/// top-level keys `run_id`, `event_type` and `timestamp` are returned as
+/// views into the parser's own memory. Nothing is allocated per line on the
+/// success path.
+///
+/// - Important: **Padding.** ``parse(_:)`` reads up to ``requiredPadding``
+///   bytes past the end of the line it is given (simdjson's SIMD loads). The
+///   caller must guarantee that those bytes are readable memory (their
+///   content does not matter and is never written). Reading lines out of a
+///   larger buffer usually satisfies this for free; for the last line of a
+///   buffer, keep `requiredPadding` spare bytes at the end of the allocation.
+///
+/// - Important: **Lifetimes.** The buffers in ``ExtractedKeys`` and the
+///   values seen through ``field(_:)`` / ``forEachField(_:)`` describe the
+///   most recent successful ``parse(_:)`` and are invalidated by the next
+///   call to `parse` and by the parser's destruction.
+///
+/// This is a `~Copyable` struct rather than a final class: the parser owns a
+/// C++ object that must be freed exactly once and must never be used by two
+/// threads at once. Unique ownership gives us the `deinit` without a heap
+/// box or reference counting, and `parse` being `mutating` makes every parse
+/// an exclusive access checked by the compiler. It is `Sendable` because
+/// ownership can move between tasks; the non-mutating accessors only read.
+public struct JSONLineParser: ~Copyable, @unchecked Sendable {
+    /// Bytes that must be readable right after every line passed to
+    /// ``parse(_:)`` (simdjson's `SIMDJSON_PADDING`, 64).
+    public static let requiredPadding: Int = Int(TQ_JSON_PADDING)
+
+    /// The longest line, in bytes, this parser accepts; longer lines are
+    /// reported as ``JSONLineError/Kind/tooLong``.
+    public let maxLineLength: Int
+
+    private let handle: OpaquePointer
+
+    /// Creates a parser for lines of at most `maxLineLength` bytes.
+    ///
+    /// Internal buffers are allocated lazily and grow to the longest line
+    /// seen (roughly 12 bytes of memory per input byte). Traps if the small
+    /// parser object cannot be allocated.
+    public init(maxLineLength: Int) {
+        precondition(maxLineLength >= 0, "maxLineLength must not be negative")
+        guard let handle = tq_json_parser_create(maxLineLength) else {
+            fatalError("JSONLineParser: cannot allocate the simdjson parser")
+        }
+        self.handle = handle
+        self.maxLineLength = maxLineLength
+    }
+
+    deinit {
+        tq_json_parser_destroy(handle)
+    }
+
+    // MARK: - Parsing
+
+    /// What a line turned out to be.
+    public enum Outcome {
+        /// Exactly one JSON object; the keys point into parser memory.
+        case object(ExtractedKeys)
+        /// Anything else, with a human-readable reason.
+        case invalid(JSONLineError)
+    }
+
+    /// How one of the extracted top-level keys was present in the object.
+    public enum KeyKind: UInt8, Sendable {
+        /// The key does not occur at the top level.
+        case absent
+        /// A JSON string (its decoded bytes are in ``ExtractedKeys``).
+        case string
+        /// JSON `null`.
+        case null
+        /// A JSON number.
+        case number
+        /// A boolean, array or object.
+        case other
+
+        /// `true` when the key occurs but its value is not a string.
+        public var isPresentButNotString: Bool { self != .absent && self != .string }
+    }
+
+    /// The first occurrences of `run_id`, `event_type` and `timestamp`.
+    ///
+    /// A buffer is non-nil exactly when the key's value is a string; it holds
+    /// the decoded UTF-8 (escapes resolved, valid UTF-8, may be empty) and is
+    /// valid only until the next ``JSONLineParser/parse(_:)``.
+    public struct ExtractedKeys {
+        /// Decoded `run_id` string, or nil if absent or not a string.
+        public var runID: UnsafeRawBufferPointer?
+        /// Decoded `event_type` string, or nil if absent or not a string.
+        public var eventType: UnsafeRawBufferPointer?
+        /// Decoded `timestamp` string, or nil if absent or not a string.
+        public var timestamp: UnsafeRawBufferPointer?
+        /// How `run_id` occurred.
+        public var runIDKind: KeyKind
+        /// How `event_type` occurred.
+        public var eventTypeKind: KeyKind
+        /// How `timestamp` occurred.
+        public var timestampKind: KeyKind
+
+        /// `true` if any of the three keys is present with a non-string value.
+        public var hasNonStringKey: Bool {
+            runIDKind.isPresentButNotString || eventTypeKind.isPresentButNotString
+                || timestampKind.isPresentButNotString
+        }
+
+        init(_ info: tq_json_object_info) {
+            (runID, runIDKind) = Self.convert(info.run_id)
+            (eventType, eventTypeKind) = Self.convert(info.event_type)
+            (timestamp, timestampKind) = Self.convert(info.timestamp)
+        }
+
+        @inline(__always)
+        private static func convert(_ key: tq_json_key) -> (UnsafeRawBufferPointer?, KeyKind) {
+            switch Int(key.kind) {
+            case TQ_JSON_KEY_STRING: (UnsafeRawBufferPointer(start: key.str, count: key.len), .string)
+            case TQ_JSON_KEY_NULL: (nil, .null)
+            case TQ_JSON_KEY_NUMBER: (nil, .number)
+            case TQ_JSON_KEY_OTHER: (nil, .other)
+            default: (nil, .absent)
+            }
+        }
+    }
+
+    /// Validates one line and extracts its keys.
+    ///
+    /// `line` must not include the line terminator (a trailing `\r` or `\n`
+    /// is tolerated as JSON whitespace).
+    ///
+    /// - Precondition: **``requiredPadding`` bytes after the end of `line`
+    ///   must be readable memory.** They are never written. Violating this is
+    ///   undefined behaviour (an out-of-bounds read), not a checked error.
+    /// - Returns: `.object` with views valid until the next `parse`, or
+    ///   `.invalid` with the reason.
+    public mutating func parse(_ line: UnsafeRawBufferPointer) -> Outcome {
+        var info = tq_json_object_info()
+        let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        if Int(tq_json_parse_object(handle, base, line.count, &info)) == TQ_JSON_OK {
+            return .object(ExtractedKeys(info))
+        }
+        return .invalid(JSONLineError(info, maxLineLength: maxLineLength))
+    }
+
+    // MARK: - Generic read access to the last parsed object
+
+    /// The value of the first top-level field named `key` in the object from
+    /// the last successful ``parse(_:)``; nil if the key is absent or the
+    /// last parse failed.
+    public func field(_ key: String) -> JSONValue? {
+        var key = key
+        var value = tq_json_value()
+        let found = key.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { tq_json_get_field(handle, $0.baseAddress, $0.count, &value) }
+        }
+        return found != 0 ? JSONValue(value) : nil
+    }
+
+    /// Number of top-level fields (duplicates included) of the object from
+    /// the last successful ``parse(_:)``; 0 if the last parse failed.
+    public var fieldCount: Int {
+        tq_json_field_count(handle)
+    }
+
+    /// Calls `body` for every top-level field of the object from the last
+    /// successful ``parse(_:)``, in document order, duplicates included.
+    /// Does nothing if the last parse failed.
+    public func forEachField(_ body: (_ key: String, _ value: JSONValue) throws -> Void) rethrows {
+        var iterator = tq_json_field_iter()
+        tq_json_fields_begin(handle, &iterator)
+        var key: UnsafePointer<CChar>?
+        var keyLength = 0
+        var value = tq_json_value()
+        while tq_json_fields_next(handle, &iterator, &key, &keyLength, &value) != 0 {
+            let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keyLength), as: UTF8.self)
+            try body(name, JSONValue(value))
+        }
+    }
+}
+
+/// A top-level JSON value as seen by ``JSONLineParser/field(_:)``.
+/// Containers are summarised by their element count.
+public enum JSONValue: Sendable, Hashable {
+    /// A string (decoded).
+    case string(String)
+    /// `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// An integer that fits in `Int64`.
+    case int(Int64)
+    /// An integer above `Int64.max` (up to `UInt64.max`).
+    case uint(UInt64)
+    /// Any other number (fraction or exponent, or an integer simdjson stores as double).
+    case double(Double)
+    /// An array with `count` elements.
+    case array(count: Int)
+    /// An object with `count` fields (duplicates included).
+    case object(count: Int)
+
+    init(_ v: tq_json_value) {
+        switch Int(v.kind) {
+        case TQ_JSON_STRING:
+            self = .string(String(decoding: UnsafeRawBufferPointer(start: v.str, count: v.len), as: UTF8.self))
+        case TQ_JSON_BOOL: self = .bool(v.b != 0)
+        case TQ_JSON_INT64: self = .int(v.i)
+        case TQ_JSON_UINT64: self = .uint(v.u)
+        case TQ_JSON_DOUBLE: self = .double(v.d)
+        case TQ_JSON_ARRAY: self = .array(count: v.count)
+        case TQ_JSON_OBJECT: self = .object(count: v.count)
+        default: self = .null
+        }
+    }
+}
+
+/// Why a line is not a valid JSONL record.
+public struct JSONLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The class of problem.
+    public enum Kind: Sendable, Hashable {
+        /// Empty or whitespace-only line.
+        case empty
+        /// Valid JSON, but not an object (array, string, number, boolean, null).
+        case notAnObject
+        /// A JSON syntax error (including strings, escapes and numbers).
+        case invalidJSON
+        /// The bytes are not valid UTF-8.
+        case invalidUTF8
+        /// The line starts with the UTF-8 byte order mark EF BB BF.
+        case byteOrderMark
+        /// Arrays/objects nested more than 1024 levels deep.
+        case tooDeep
+        /// Longer than the parser's `maxLineLength`.
+        case tooLong
+        /// A complete JSON value followed by more non-whitespace (e.g. `{} x`, `{}{}`).
+        case trailingContent
+        /// Out of memory or an unexpected parser failure.
+        case other
+    }
+
+    /// The class of problem.
+    public let kind: Kind
+    /// A short English sentence, e.g. `not a JSON object (array)`,
+    /// `invalid UTF-8 at byte 17`, `invalid JSON: ...`.
+    public let reason: String
+    /// Best-effort byte offset of the problem within the line. Exact for
+    /// invalid UTF-8 (first byte of the bad sequence), the BOM (0), truncated
+    /// lines (the line length) and trailing content (its first byte);
+    /// approximate for other syntax errors; nil when unknown.
+    public let byteOffset: Int?
+
+    /// Same as ``reason``.
+    public var description: String { reason }
+
+    init(_ info: tq_json_object_info, maxLineLength: Int) {
+        let offset = info.error_offset >= 0 ? Int(info.error_offset) : nil
+        byteOffset = offset
+        switch Int(info.error) {
+        case TQ_JSON_EMPTY:
+            kind = .empty
+            reason = "line is empty or contains only whitespace"
+        case TQ_JSON_NOT_AN_OBJECT:
+            kind = .notAnObject
+            let type = switch Int(info.root_kind) {
+            case TQ_JSON_ARRAY: "array"
+            case TQ_JSON_STRING: "string"
+            case TQ_JSON_BOOL: "boolean"
+            case TQ_JSON_NULL: "null"
+            default: "number"
+            }
+            reason = "not a JSON object (\(type))"
+        case TQ_JSON_INVALID_JSON:
+            kind = .invalidJSON
+            reason = "invalid JSON: \(Self.sentenceFragment(info.message))"
+        case TQ_JSON_INVALID_UTF8:
+            kind = .invalidUTF8
+            reason = offset.map { "invalid UTF-8 at byte \($0)" } ?? "invalid UTF-8"
+        case TQ_JSON_BOM:
+            kind = .byteOrderMark
+            reason = "line starts with a UTF-8 byte order mark"
+        case TQ_JSON_TOO_DEEP:
+            kind = .tooDeep
+            reason = "JSON nesting is too deep (more than 1024 levels)"
+        case TQ_JSON_CAPACITY:
+            kind = .tooLong
+            reason = "line is longer than the maximum record size (\(maxLineLength) bytes)"
+        case TQ_JSON_TRAILING_CONTENT:
+            kind = .trailingContent
+            reason = "invalid JSON: unexpected content after the JSON value"
+        default:
+            kind = .other
+            reason = "JSON parser failure: \(Self.sentenceFragment(info.message))"
+        }
+    }
+
+    /// simdjson's message without a final period, its first word lower-cased
+    /// unless it is an acronym ("The JSON ..." -> "the JSON ...").
+    private static func sentenceFragment(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        var text = Substring(String(cString: message))
+        if text.last == "." { text.removeLast() }
+        guard let first = text.first else { return "unknown error" }
+        if let second = text.dropFirst().first, second.isUppercase { return String(text) }
+        return first.lowercased() + text.dropFirst()
+    }
+}

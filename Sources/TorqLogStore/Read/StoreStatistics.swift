@@ -1,0 +1,59 @@
+/// Counts of a store, from frame headers alone (`torqlog info`).
+public struct StoreStatistics: Sendable {
+    /// One segment's figures.
+    public struct Segment: Sendable {
+        public var name: String
+        public var baseSequence: UInt64
+        public var bytes: Int64
+        public var records: Int
+        public var isActive: Bool
+    }
+
+    /// Per segment, in order.
+    public var segments: [Segment] = []
+    /// Records in the store.
+    public var records = 0
+    /// Distinct run keys.
+    public var runs = 0
+    /// Records without a run key.
+    public var recordsWithoutRun = 0
+    /// Records per type tag.
+    public var types: [String: Int] = [:]
+    /// Bytes of segment files on disk.
+    public var bytesOnDisk: Int64 = 0
+    /// Bytes of payload (what `export` writes, less one newline per record).
+    public var payloadBytes: Int64 = 0
+    /// Earliest and latest event time (nanoseconds), over records that have one.
+    public var firstTime: Int64?
+    public var lastTime: Int64?
+    /// First and last sequence numbers.
+    public var firstSequence: UInt64?
+    public var lastSequence: UInt64?
+
+    /// Computes the statistics of the store `reader` reads.
+    public init(_ reader: StoreReader) throws {
+        var runs = Set<[UInt8]>()
+        var types: [[UInt8]: Int] = [:]
+        for (i, seg) in reader.segments.enumerated() {
+            var s = Segment(name: SegmentName.wal(seg.base), baseSequence: seg.base,
+                            bytes: Filesystem.fileSize(seg.path) ?? 0, records: 0, isActive: i == reader.segments.count - 1)
+            try reader.scanHeaders(i) { f in
+                s.records += 1
+                payloadBytes += Int64(f.header.payloadLength)
+                if let r = f.runKey { runs.insert(Array(r)) } else { recordsWithoutRun += 1 }
+                if let t = f.type { types[Array(t), default: 0] += 1 }
+                if let t = f.time {
+                    firstTime = min(firstTime ?? t, t)
+                    lastTime = max(lastTime ?? t, t)
+                }
+                if firstSequence == nil { firstSequence = f.sequence }
+                lastSequence = f.sequence
+            }
+            records += s.records
+            bytesOnDisk += s.bytes
+            segments.append(s)
+        }
+        self.runs = runs.count
+        for (k, v) in types { self.types[String(decoding: k, as: UTF8.self), default: 0] += v }
+    }
+}

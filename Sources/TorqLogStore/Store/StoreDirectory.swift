@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a store lives, and the files in it (FORMAT.md §1).
+public struct StoreDirectory: Sendable, Hashable {
+    /// The environment variable that overrides the default store directory.
+    public static let environmentVariable = "TORQLOG_DIR"
+
+    /// The directory's path.
+    public let path: String
+
+    /// A store at `path`.
+    public init(_ path: String) {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        self.path = p
+    }
+
+    /// The store to use: `explicit` when given, else `$TORQLOG_DIR`, else `~/.torqlog`.
+    public static func resolve(_ explicit: String?) -> StoreDirectory {
+        if let explicit, !explicit.isEmpty { return StoreDirectory(expandTilde(explicit)) }
+        if let env = getenv(environmentVariable), let value = String(validatingCString: env), !value.isEmpty {
+            return StoreDirectory(expandTilde(value))
+        }
+        return StoreDirectory(expandTilde("~/.torqlog"))
+    }
+
+    static func expandTilde(_ p: String) -> String {
+        guard p == "~" || p.hasPrefix("~/") else { return p }
+        var home = getenv("HOME").flatMap { String(validatingCString: $0) } ?? ""
+        if home.isEmpty, let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir {
+            home = String(cString: dir)
+        }
+        return home + p.dropFirst()
+    }
+
+    /// The path of a file in the store.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Whether the directory exists.
+    public var exists: Bool {
+        var isDir = false
+        return Filesystem.exists(path, isDirectory: &isDir) && isDir
+    }
+
+    /// The WAL segments, ordered by base sequence.
+    public func walSegments() throws -> [SegmentFileName] {
+        try Filesystem.list(path).compactMap { name in
+            SegmentName.parseWAL(name).map { SegmentFileName(base: $0, path: file(name)) }
+        }.sorted { $0.base < $1.base }
+    }
+
+    /// Fails with a clear error when no store exists here (readers never create one).
+    public func requireExisting() throws {
+        guard exists else {
+            throw StoreError(.notFound, path: path, "no torqlog store here (use --dir or \(Self.environmentVariable))")
+        }
+    }
+}
+
+/// A segment file: its base sequence and path.
+public struct SegmentFileName: Sendable, Hashable {
+    /// The sequence number of its first record (from the name).
+    public var base: UInt64
+    /// Its full path.
+    public var path: String
+}

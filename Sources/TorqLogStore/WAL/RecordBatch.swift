@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records prepared for one append: already laid out as frames, so the writer
+/// only stamps sequence numbers and checksums and issues one `write(2)`.
+///
+/// Reuse a batch (`removeAll()`) to keep its buffers: building a batch does not
+/// allocate once its capacity has grown to the batch size.
+public struct RecordBatch: Sendable {
+    /// The frames, back to back; sequence and checksums are filled in by the writer.
+    var bytes: [UInt8] = []
+    /// The start offset of each frame in `bytes`.
+    var frameStarts: [Int] = []
+
+    /// An empty batch.
+    public init() {}
+
+    /// The number of records in the batch.
+    public var count: Int { frameStarts.count }
+    /// Whether the batch is empty.
+    public var isEmpty: Bool { frameStarts.isEmpty }
+    /// Bytes the batch's frames take on disk.
+    public var byteCount: Int { bytes.count }
+    /// Bytes of payload in the batch (excluding framing and keys).
+    public private(set) var payloadByteCount: Int = 0
+
+    /// Empties the batch, keeping its capacity.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        frameStarts.removeAll(keepingCapacity: true)
+        payloadByteCount = 0
+    }
+
+    /// Adds a record.
+    ///
+    /// - Parameters:
+    ///   - payload: the JSON bytes, stored exactly as given; 1 byte to 16 MiB, no newline byte.
+    ///   - runKey: the record's run key, if any (longer than 65,535 bytes: flagged, not stored).
+    ///   - type: the record's type tag, if any (longer than 255 bytes: flagged, not stored).
+    ///   - time: the event time in nanoseconds since the epoch, if any.
+    /// - Throws: `StoreError.invalidArgument` for an empty or oversized payload or one containing a newline.
+    public mutating func append(
+        payload: UnsafeRawBufferPointer,
+        runKey: UnsafeRawBufferPointer? = nil,
+        type: UnsafeRawBufferPointer? = nil,
+        time: Int64? = nil
+    ) throws {
+        guard payload.count > 0 else { throw StoreError(.invalidArgument, "empty payload") }
+        guard payload.count <= FrameHeader.maxPayloadLength else {
+            throw StoreError(.invalidArgument, "payload of \(payload.count) bytes exceeds the \(FrameHeader.maxPayloadLength)-byte limit")
+        }
+        if memchr(payload.baseAddress!, 0x0A, payload.count) != nil {
+            throw StoreError(.invalidArgument, "payload contains a newline byte")
+        }
+        var flags: FrameHeader.Flags = []
+        var run = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let runKey {
+            if runKey.count > FrameHeader.maxRunKeyLength { flags.insert(.runTooLong) } else { flags.insert(.hasRun); run = runKey }
+        }
+        var tag = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let type {
+            if type.count > FrameHeader.maxTypeLength { flags.insert(.typeTooLong) } else { flags.insert(.hasType); tag = type }
+        }
+        if time != nil { flags.insert(.hasTime) }
+
+        let start = bytes.count
+        let total = FrameHeader.size + run.count + tag.count + payload.count
+        frameStarts.append(start)
+        payloadByteCount += payload.count
+        bytes.append(contentsOf: repeatElement(0, count: FrameHeader.size))
+        bytes.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress! + start
+            p.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+            p.storeBytes(of: UInt16(run.count).littleEndian, toByteOffset: 12, as: UInt16.self)
+            p.storeBytes(of: UInt8(tag.count), toByteOffset: 14, as: UInt8.self)
+            p.storeBytes(of: flags.rawValue, toByteOffset: 15, as: UInt8.self)
+            p.storeBytes(of: (time ?? 0).littleEndian, toByteOffset: 24, as: Int64.self)
+        }
+        if run.count > 0 { bytes.append(contentsOf: run) }
+        if tag.count > 0 { bytes.append(contentsOf: tag) }
+        bytes.append(contentsOf: payload)
+        assert(bytes.count == start + total)
+    }
+
+    /// Adds a record from byte arrays or strings (convenience for tests and tools).
+    public mutating func append(payload: [UInt8], runKey: String? = nil, type: String? = nil, time: Int64? = nil) throws {
+        var runBytes = runKey.map { Array($0.utf8) }
+        var typeBytes = type.map { Array($0.utf8) }
+        try payload.withUnsafeBytes { p in
+            try withOptionalBytes(&runBytes) { r in
+                try withOptionalBytes(&typeBytes) { t in
+                    try append(payload: p, runKey: r, type: t, time: time)
+                }
+            }
+        }
+    }
+
+    /// Stamps sequence numbers from `first` and computes both checksums of every frame.
+    mutating func seal(firstSequence first: UInt64) {
+        frameStarts.withUnsafeBufferPointer { starts in
+            bytes.withUnsafeMutableBytes { raw in
+                let base = raw.baseAddress!
+                for (i, start) in starts.enumerated() {
+                    let p = base + start
+                    p.storeBytes(of: (first + UInt64(i)).littleEndian, toByteOffset: 16, as: UInt64.self)
+                    let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: p + 8, count: 24))
+                    p.storeBytes(of: headerCRC.littleEndian, toByteOffset: 4, as: UInt32.self)
+                    let end = i + 1 < starts.count ? starts[i + 1] : raw.count
+                    let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: p + 4, count: end - start - 4))
+                    p.storeBytes(of: crc.littleEndian, toByteOffset: 0, as: UInt32.self)
+                }
+            }
+        }
+    }
+
+    /// Length of frame `i`.
+    func frameLength(_ i: Int) -> Int {
+        (i + 1 < frameStarts.count ? frameStarts[i + 1] : bytes.count) - frameStarts[i]
+    }
+}
+
+private func withOptionalBytes<R>(_ bytes: inout [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    guard let b = bytes else { return try body(nil) }
+    return try b.withUnsafeBytes { try body($0) }
+}
