@@ -260,6 +260,9 @@ int fail_from_simdjson(error_code err, const uint8_t *buf, size_t len, tq_json_o
         if (r.what == syntax_scanner::trailing) {
             return finish(out, TQ_JSON_TRAILING_CONTENT, error_message(TRAILING_CONTENT), int64_t(r.offset));
         }
+        if (r.what == syntax_scanner::too_deep) { // e.g. 10,000 unclosed '['
+            return finish(out, TQ_JSON_TOO_DEEP, error_message(DEPTH_ERROR), int64_t(r.offset));
+        }
         return finish(out, TQ_JSON_INVALID_JSON, error_message(err),
                       r.what == syntax_scanner::none ? -1 : int64_t(r.offset));
     }

@@ -80,6 +80,11 @@ public struct RecordFilter: Sendable, Equatable {
         return true
     }
 
+    /// Whether `record` passes the filter.
+    public func matches(_ record: RecordView) -> Bool {
+        matches(run: record.runKey, type: record.type, time: record.time)
+    }
+
     func matches(_ frame: FrameView) -> Bool {
         matches(run: frame.runKey, type: frame.type, time: frame.time)
     }

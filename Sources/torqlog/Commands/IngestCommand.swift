@@ -1,0 +1,146 @@
+import ArgumentParser
+import Synchronization
+import TorqLogStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `torqlog ingest`: JSONL in, records appended to the store.
+struct IngestCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Append JSONL events (one JSON object per line) to the store.",
+        discussion: """
+            Reads the files given, or standard input. Each non-empty line must be one JSON object;
+            its run_id, event_type and timestamp are indexed when present. A bad line is reported
+            as FILE:LINE: reason on stderr and the others are still stored; the exit status is 65
+            if any line was rejected.
+            """
+    )
+
+    @ParentCommand var parent: TorqLog
+    @OptionGroup var local: GlobalOptions
+
+    @Argument(help: "JSONL files to read ('-' or none: standard input).")
+    var files: [String] = []
+
+    @Option(help: "When records reach stable storage: always, batch (group commit every 100 ms), never.")
+    var fsync: String = "batch"
+
+    @Flag(help: "Stop at the first bad line.")
+    var strict = false
+
+    @Flag(help: "After each durable commit, print 'acked N' on stdout (N = input events now safely stored).")
+    var ack = false
+
+    @Option(help: "Segment size in bytes before rolling over.")
+    var segmentSize: Int = 64 << 20
+
+    @Flag(name: .shortAndLong, help: "No summary line.")
+    var quiet = false
+
+    func run() throws {
+        guard let policy = DurabilityPolicy(parsing: fsync) else {
+            throw ValidationError("--fsync must be always, batch or never (got '\(fsync)')")
+        }
+        let acked = AckPrinter(enabled: ack)
+        var options = LogWriter.Options(segmentSize: segmentSize, durability: policy)
+        if ack {
+            options.onDurable = { (next: UInt64) in acked.durable(upTo: next) }
+        }
+        let writer = try LogWriter(directory: store, options: options)
+        acked.start(at: writer.nextSequence)
+        if writer.recovery.bytesDropped > 0 {
+            Console.note("torqlog: recovered \(writer.recovery.segment): dropped a torn tail of \(writer.recovery.bytesDropped) bytes at byte \(writer.recovery.truncatedAt ?? 0) (\(writer.recovery.reason ?? ""))")
+        }
+
+        var ingester = JSONLIngester(writer: writer)
+        ingester.strict = strict
+        ingester.onRejection = { (r: JSONLIngester.Rejection) in Console.note(r.description) }
+        let progress = ProgressLine(enabled: !quiet && Console.isTTY(2))
+        let start = TimeArgument.now()
+        var total = JSONLIngester.Summary()
+        let sources = files.isEmpty ? ["-"] : files
+        var failure: Error?
+        for source in sources {
+            let fd: Int32
+            if source == "-" { fd = 0 } else {
+                fd = open(source, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    Console.error("\(source): cannot open: \(String(cString: strerror(errno)))")
+                    total.rejected += 1
+                    continue
+                }
+            }
+            defer { if fd != 0 { close(fd) } }
+            let before = total
+            ingester.onProgress = { (s: JSONLIngester.Summary) in progress.update(events: before.events + s.events, bytes: before.bytes + s.bytes, start: start) }
+            do {
+                let s = try ingester.ingest(fd: fd, source: source == "-" ? "<stdin>" : source)
+                total.events += s.events
+                total.bytes += s.bytes
+                total.rejected += s.rejected
+                total.lines += s.lines
+                if s.stoppedEarly { total.stoppedEarly = true; break }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        progress.finish()
+        try writer.close()
+        if let failure { throw failure }
+        let seconds = Double(TimeArgument.now() - start) / 1e9
+        if !quiet {
+            let rate = seconds > 0 ? Double(total.events) / seconds : 0
+            let mbs = seconds > 0 ? Double(total.bytes) / 1e6 / seconds : 0
+            Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s; \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
+        }
+        if total.rejected > 0 { throw ExitCode(65) }
+    }
+}
+
+/// Prints `acked N` lines from whichever thread made records durable.
+final class AckPrinter: Sendable {
+    private let enabled: Bool
+    /// (first sequence of this ingest, last N printed); a mutex because the sync thread calls in.
+    private let state = Mutex<(start: UInt64, printed: UInt64)>((0, 0))
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func start(at sequence: UInt64) { state.withLock { $0 = (sequence, 0) } }
+
+    func durable(upTo next: UInt64) {
+        guard enabled else { return }
+        state.withLock { s in
+            guard next > s.start else { return }
+            let n = next - s.start
+            guard n > s.printed else { return }
+            s.printed = n
+            Console.write(1, "acked \(n)\n")
+        }
+    }
+}
+
+/// A one-line progress display on a terminal, refreshed at most 4 times a second.
+final class ProgressLine {
+    private let enabled: Bool
+    private var last: Int64 = 0
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(events: Int, bytes: Int64, start: Int64) {
+        guard enabled else { return }
+        let now = TimeArgument.now()
+        guard now - start > 1_000_000_000, now - last > 250_000_000 else { return }
+        last = now
+        shown = true
+        let seconds = Double(now - start) / 1e9
+        Console.write(2, "\r\u{1B}[K  \(events) events, \(Format.bytes(bytes)), \(Format.fixed(Double(events) / seconds / 1e6, 2)) M events/s")
+    }
+
+    func finish() {
+        if shown { Console.write(2, "\r\u{1B}[K") }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import TorqLogStore
+
+/// `torqlog verify`: check every frame and checksum.
+struct VerifyCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every frame and checksum of every segment; exit 1 if anything is damaged.",
+        discussion: "Prints each damaged region (segment, byte offset, length, reason). Never modifies the store."
+    )
+
+    @ParentCommand var parent: TorqLog
+    @OptionGroup var local: GlobalOptions
+
+    @Flag(name: .shortAndLong, help: "Print only problems.")
+    var quiet = false
+
+    func run() throws {
+        let report = try StoreVerifier(directory: store).run()
+        for p in report.problems {
+            Console.write(p.isDamage ? 2 : 1, (p.isDamage ? "DAMAGED " : "note: ") + p.description + "\n")
+        }
+        if !quiet || report.isDamaged {
+            let damaged = report.problems.filter(\.isDamage).count
+            Console.write(report.isDamaged ? 2 : 1,
+                "\(store.path): \(report.segments) segments, \(report.records) valid records, \(Format.bytes(report.bytes)) checked: "
+                + (report.isDamaged ? "\(damaged) damaged region\(damaged == 1 ? "" : "s")\n" : "OK\n"))
+        }
+        if report.isDamaged { throw ExitCode(1) }
+    }
+}

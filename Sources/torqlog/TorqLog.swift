@@ -1,0 +1,54 @@
+import ArgumentParser
+import TorqLogStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `torqlog` command: record, inspect and keep the telemetry of AI-agent systems.
+@main
+struct TorqLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "torqlog",
+        abstract: "An append-only event store for AI-agent telemetry, and the tools to read it.",
+        discussion: """
+            The store is a directory: --dir DIR, else $TORQLOG_DIR, else ~/.torqlog.
+            Exit status: 0 success, 1 failure or not found, 65 input data rejected.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            IngestCommand.self, ExportCommand.self, ReplayCommand.self, TailCommand.self,
+            VerifyCommand.self, InfoCommand.self, DemoCommand.self,
+        ]
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as StoreError {
+            Console.error(error.description)
+            Glibc.exit(error.kind == .notFound ? 1 : 1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The store directory (default: $TORQLOG_DIR, else ~/.torqlog).", valueName: "DIR"))
+    var dir: String?
+}
+
+/// Gives a subcommand the store chosen by `--dir` placed before or after the subcommand name.
+protocol StoreCommand: ParsableCommand {
+    var parent: TorqLog { get }
+    var local: GlobalOptions { get }
+}
+
+extension StoreCommand {
+    var store: StoreDirectory { StoreDirectory.resolve(local.dir ?? parent.global.dir) }
+}
