@@ -26,9 +26,11 @@ public final class StoreReader {
             try read(locations, body)
             return
         }
+        var expected: UInt64?
         for (i, segment) in segments.enumerated() {
             let cursor = try SegmentCursor(path: segment.path, verifyPayload: true)
             try checkName(cursor, segment)
+            try checkContiguous(expected, segment)
             while true {
                 switch try cursor.next() {
                 case .frame(let f):
@@ -47,6 +49,7 @@ public final class StoreReader {
                 }
                 break
             }
+            expected = cursor.expectedSequence
         }
     }
 
@@ -56,11 +59,19 @@ public final class StoreReader {
         var found: [[FrameLocation]] = []
         var total = 0
         let order = lastSegmentsFirst ? Array(segments.indices.reversed()) : Array(segments.indices)
+        var previousEnd: UInt64?
         for i in order {
             let segment = segments[i]
             var here: [FrameLocation] = []
-            try scanHeaders(i) { f in
+            let end = try scanHeaders(i) { f in
                 if filter.matches(f) { here.append(FrameLocation(segment: segment.base, offset: f.offset, sequence: f.sequence)) }
+            }
+            if lastSegmentsFirst {
+                // Scanning backwards: this segment must end where the one after it starts.
+                if i + 1 < segments.count { try checkContiguous(end, segments[i + 1]) }
+            } else {
+                try checkContiguous(previousEnd, segment)
+                previousEnd = end
             }
             total += here.count
             found.append(here)
@@ -112,25 +123,34 @@ public final class StoreReader {
         return end
     }
 
-    /// Walks the frame headers of segment `i` (header checksums only).
-    func scanHeaders(_ i: Int, _ body: (FrameView) throws -> Void) throws {
+    /// Walks the frame headers of segment `i` (header checksums only); returns
+    /// the sequence number after its last frame.
+    @discardableResult
+    func scanHeaders(_ i: Int, _ body: (FrameView) throws -> Void) throws -> UInt64 {
         let segment = segments[i]
         let cursor = try SegmentCursor(path: segment.path, verifyPayload: false)
         try checkName(cursor, segment)
         while true {
             switch try cursor.next() {
             case .frame(let f): try body(f)
-            case .end: return
+            case .end: return cursor.expectedSequence
             case .partial(let at, let reason):
-                if i == segments.count - 1 { return }
+                if i == segments.count - 1 { return cursor.expectedSequence }
                 throw StoreError(.corruption, path: segment.path, offset: at, reason + " in a closed segment")
             case .corrupt(let at, let reason):
                 throw StoreError(.corruption, path: segment.path, offset: at, reason)
             case .zeroTail(let at):
-                if i == segments.count - 1 { return }
+                if i == segments.count - 1 { return cursor.expectedSequence }
                 throw StoreError(.corruption, path: segment.path, offset: at, "zero-filled bytes in a closed segment")
             }
         }
+    }
+
+    /// Segments must follow each other without a gap (FORMAT.md §1).
+    private func checkContiguous(_ expected: UInt64?, _ segment: SegmentFileName) throws {
+        guard let expected, expected != segment.base else { return }
+        throw StoreError(.corruption, path: segment.path, offset: 0,
+                         "segment starts at sequence \(segment.base) but the previous segment ends before \(expected): records are missing or duplicated")
     }
 
     private func checkName(_ cursor: SegmentCursor, _ segment: SegmentFileName) throws {
