@@ -2,7 +2,7 @@
 #   make demo   installs what is missing, builds in release, runs `torqlog demo`
 #   make test   installs what is missing, runs `swift test`
 
-APT_PACKAGES := liblz4-dev lz4 libsimdjson-dev zlib1g-dev pkg-config
+APT_PACKAGES := liblz4-dev lz4 libsimdjson-dev zlib1g-dev pkg-config libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_TEST_FLAGS ?=
 

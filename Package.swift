@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System liblz4 (LZ4F frame API) for sealed segments.
@@ -28,7 +29,7 @@ let package = Package(
         ),
         .target(
             name: "TorqLogStore",
-            dependencies: ["CTorqSupport", "CSimdJSON"]
+            dependencies: ["CTorqSupport", "CSimdJSON", "CLZ4"]
         ),
         .executableTarget(
             name: "torqlog",
@@ -36,6 +37,24 @@ let package = Package(
                 "TorqLogStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // System libsqlite3, for the benchmark's SQLite baseline.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Benchmarks/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // `swift run -c release torqlog-bench`: torqlog against its baselines.
+        .executableTarget(
+            name: "torqlog-bench",
+            dependencies: [
+                "TorqLogStore",
+                "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/TorqlogBench"
         ),
         .testTarget(
             name: "TorqLogStoreTests",

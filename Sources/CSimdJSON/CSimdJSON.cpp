@@ -25,11 +25,19 @@ struct tq_json_parser {
     uint64_t generation = 1; // bumped by every parse; invalidates iterators
     bool has_object = false;
 
+    // simdjson always allocates at least MINIMAL_DOCUMENT_CAPACITY bytes and
+    // would report CAPACITY for short lines under a tiny limit; the limit the
+    // caller asked for is enforced separately with max_capacity.
     explicit tq_json_parser(size_t capacity) noexcept
-        : parser(capacity), max_capacity(capacity) {}
+        : parser(capacity < dom::MINIMAL_DOCUMENT_CAPACITY ? dom::MINIMAL_DOCUMENT_CAPACITY : capacity),
+          max_capacity(capacity) {}
 };
 
 namespace {
+
+// simdjson keeps buffers of ~14 bytes per byte of the longest input seen.
+// After an unusually long line, give them back once short lines resume.
+constexpr size_t kRetainedCapacity = size_t(1) << 20;
 
 constexpr const char *kBOMMessage = "input starts with a UTF-8 byte order mark";
 constexpr const char *kNotObjectMessage = "valid JSON, but not an object";
@@ -353,6 +361,10 @@ int tq_json_parse_object(tq_json_parser *p, const uint8_t *buf, size_t len, tq_j
     if (len == 0) { return finish(out, TQ_JSON_EMPTY, error_message(EMPTY), -1); }
     if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) {
         return finish(out, TQ_JSON_BOM, kBOMMessage, 0);
+    }
+
+    if (p->parser.capacity() > kRetainedCapacity && len <= kRetainedCapacity) {
+        p->parser = dom::parser(p->parser.max_capacity()); // frees; re-allocates lazily
     }
 
     dom::element root;

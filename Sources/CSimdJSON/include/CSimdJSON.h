@@ -37,7 +37,7 @@ enum {
     TQ_JSON_INVALID_JSON = 3,     ///< syntax error (message says which kind)
     TQ_JSON_INVALID_UTF8 = 4,     ///< input is not valid UTF-8
     TQ_JSON_BOM = 5,              ///< input starts with the UTF-8 BOM EF BB BF
-    TQ_JSON_TOO_DEEP = 6,         ///< nesting deeper than 1024 levels
+    TQ_JSON_TOO_DEEP = 6,         ///< arrays/objects nested deeper than 1024 levels
     TQ_JSON_CAPACITY = 7,         ///< longer than the parser's max_capacity
     TQ_JSON_TRAILING_CONTENT = 8, ///< a complete JSON value followed by more non-whitespace
     TQ_JSON_OTHER = 9             ///< out of memory or an unexpected simdjson failure
@@ -88,9 +88,11 @@ typedef struct tq_json_object_info {
     const char *message;
     /// Best-effort byte offset of the error within the input, -1 if unknown
     /// or not applicable. Exact for TQ_JSON_INVALID_UTF8 (start of the first
-    /// invalid or truncated sequence), TQ_JSON_BOM (0), truncated input (len)
-    /// and trailing content (first byte after the value). For other syntax
-    /// errors it comes from a simple re-scan and is approximate.
+    /// invalid or truncated sequence), TQ_JSON_BOM (0), truncated input (len),
+    /// trailing content (first byte after the value) and TQ_JSON_TOO_DEEP
+    /// (the bracket past the limit). For other syntax errors it comes from a
+    /// simple re-scan and is approximate; -1 for numbers out of range.
+    /// TQ_JSON_NOT_AN_OBJECT: the first non-whitespace byte.
     int64_t error_offset;
     /// The first occurrence of the top-level keys "run_id", "event_type",
     /// "timestamp" (all TQ_JSON_KEY_ABSENT unless error == TQ_JSON_OK).
@@ -125,9 +127,10 @@ typedef struct tq_json_field_iter {
 } tq_json_field_iter;
 
 /// Creates a parser that accepts inputs of up to `max_capacity` bytes
-/// (clamped to simdjson's 4 GiB limit). Internal buffers are allocated
-/// lazily and grow to the longest input seen. Returns NULL if out of memory.
-/// Free with tq_json_parser_destroy.
+/// (clamped to simdjson's 4 GiB limit). Internal buffers (about 14 bytes per
+/// input byte) are allocated lazily and grow to the longest input seen; after
+/// an input above 1 MiB they are freed again at the next shorter one.
+/// Returns NULL if out of memory. Free with tq_json_parser_destroy.
 tq_json_parser *tq_json_parser_create(size_t max_capacity);
 
 /// Frees the parser and every pointer it handed out. NULL is a no-op.

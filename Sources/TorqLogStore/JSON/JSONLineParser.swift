@@ -40,9 +40,10 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
 
     /// Creates a parser for lines of at most `maxLineLength` bytes.
     ///
-    /// Internal buffers are allocated lazily and grow to the longest line
-    /// seen (roughly 12 bytes of memory per input byte). Traps if the small
-    /// parser object cannot be allocated.
+    /// Internal buffers are allocated lazily and sized for the longest line
+    /// seen (about 14 bytes of memory per input byte); after a line longer
+    /// than 1 MiB they are released again at the next shorter line. Traps if
+    /// the small parser object itself cannot be allocated.
     public init(maxLineLength: Int) {
         precondition(maxLineLength >= 0, "maxLineLength must not be negative")
         guard let handle = tq_json_parser_create(maxLineLength) else {

@@ -89,8 +89,11 @@ public enum RFC3339 {
         // Cannot overflow: |days| < 4 million for four-digit years.
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
             + hour * 3600 + minute * 60 + second - offsetSeconds
-        let (scaled, overflow1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (nanoseconds, overflow2) = scaled.addingReportingOverflow(fraction)
+        // Before 1970 borrow one second so that Int64.min itself is reachable:
+        // -9223372037 s * 1e9 alone would overflow before the fraction is added.
+        let borrow: Int64 = seconds < 0 ? 1 : 0
+        let (scaled, overflow1) = (seconds + borrow).multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanoseconds, overflow2) = scaled.addingReportingOverflow(fraction - borrow * 1_000_000_000)
         return overflow1 || overflow2 ? nil : nanoseconds
     }
 

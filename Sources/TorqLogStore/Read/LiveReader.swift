@@ -9,7 +9,7 @@ import Glibc
 /// reader waits for the rest. It only ever returns frames that pass their checksums.
 public final class LiveReader {
     public let directory: StoreDirectory
-    private var cursor: SegmentCursor?
+    private var source: Source?
     private var segmentBase: UInt64
     private var position: StorePosition
     private let inotifyFD: Int32
@@ -35,43 +35,104 @@ public final class LiveReader {
     /// The sequence number of the next record this reader will return.
     public var nextSequence: UInt64 { position.sequence }
 
-    /// Calls `body` with the records available now (at most `limit`); returns how many.
+    /// Calls `body` with the records available now (at most about `limit`); returns how many.
     public func readAvailable(limit: Int = 4096, _ body: (RecordView) throws -> Void) throws -> Int {
         var count = 0
         while count < limit {
-            let c = try currentCursor()
-            guard let c else { return count }
-            switch try c.next() {
-            case .frame(let f):
-                try body(RecordView(f, segment: segmentBase))
-                position = StorePosition(segment: segmentBase, offset: c.offset, sequence: c.expectedSequence)
-                count += 1
-            case .end, .partial, .zeroTail:
-                try c.refreshLength()
-                if case .frame = try peek(c) { continue }  // more arrived meanwhile
-                // Nothing more here: has the writer rolled over to the next segment?
-                // (An empty segment cannot have rolled over: the next one would have its own name.)
-                guard c.expectedSequence != segmentBase,
-                      Filesystem.exists(directory.file(SegmentName.wal(c.expectedSequence))) else { return count }
-                // The writer syncs and finishes a segment before it creates the next,
-                // so what is left here now must be whole frames.
-                try c.refreshLength()
-                switch try peek(c) {
-                case .frame: continue
-                case .end: break
-                case .partial(let at, let reason), .corrupt(let at, let reason):
-                    throw StoreError(.corruption, path: c.path, offset: at, reason + " in a closed segment")
-                case .zeroTail(let at):
-                    throw StoreError(.corruption, path: c.path, offset: at, "zero-filled bytes in a closed segment")
+            if source == nil { source = try openSource() }
+            guard let current = source else { return count }
+            switch current {
+            case .sealed(let s, let blockIndex):
+                // A segment sealed before we got to it (a reader lagging behind the writer).
+                guard blockIndex < s.index.blocks.count else {
+                    move(to: s.endSequence)
+                    continue
                 }
-                segmentBase = c.expectedSequence
-                position = StorePosition(segment: segmentBase, offset: Int64(SegmentHeader.size), sequence: segmentBase)
-                cursor = nil
-            case .corrupt(let at, let reason):
-                throw StoreError(.corruption, path: c.path, offset: at, reason)
+                let block = try decodedBlock()
+                try s.read(block: blockIndex, into: block)
+                _ = try block.forEach(RecordFilter(), segment: s.base) { r in
+                    guard r.sequence >= position.sequence else { return true }
+                    try body(r)
+                    position.sequence = r.sequence + 1
+                    count += 1
+                    return true
+                }
+                source = .sealed(s, block: blockIndex + 1)
+            case .wal(let c):
+                switch try c.next() {
+                case .frame(let f):
+                    try body(RecordView(f, segment: segmentBase))
+                    position = StorePosition(segment: segmentBase, offset: c.offset, sequence: c.expectedSequence)
+                    count += 1
+                case .end, .partial, .zeroTail:
+                    try c.refreshLength()
+                    if case .frame = try peek(c) { continue }  // more arrived meanwhile
+                    // Nothing more here: has the writer rolled over to the next segment?
+                    // (An empty segment cannot have rolled over: the next one would have its own name.)
+                    guard c.expectedSequence != segmentBase, segmentExists(c.expectedSequence) else { return count }
+                    // The writer syncs and finishes a segment before it creates the next,
+                    // so what is left here now must be whole frames.
+                    try c.refreshLength()
+                    switch try peek(c) {
+                    case .frame: continue
+                    case .end: break
+                    case .partial(let at, let reason), .corrupt(let at, let reason):
+                        throw StoreError(.corruption, path: c.path, offset: at, reason + " in a closed segment")
+                    case .zeroTail(let at):
+                        throw StoreError(.corruption, path: c.path, offset: at, "zero-filled bytes in a closed segment")
+                    }
+                    move(to: c.expectedSequence)
+                case .corrupt(let at, let reason):
+                    throw StoreError(.corruption, path: c.path, offset: at, reason)
+                }
             }
         }
         return count
+    }
+
+    private enum Source {
+        case wal(SegmentCursor)
+        case sealed(SealedSegment, block: Int)
+    }
+
+    private var block: DecodedBlock?
+
+    private func decodedBlock() throws -> DecodedBlock {
+        if let block { return block }
+        let b = try DecodedBlock()
+        block = b
+        return b
+    }
+
+    private func move(to base: UInt64) {
+        segmentBase = base
+        position = StorePosition(segment: base, offset: Int64(SegmentHeader.size), sequence: base)
+        source = nil
+    }
+
+    private func segmentExists(_ base: UInt64) -> Bool {
+        Filesystem.exists(directory.file(SegmentName.wal(base))) || Filesystem.exists(directory.file(SealedFormat.name(base)))
+    }
+
+    /// Opens the segment holding `position`: its WAL file, or its sealed file once it has been sealed.
+    private func openSource() throws -> Source? {
+        let walPath = directory.file(SegmentName.wal(segmentBase))
+        let sealedPath = directory.file(SealedFormat.name(segmentBase))
+        if !Filesystem.exists(sealedPath) {
+            do {
+                let c = try SegmentCursor(path: walPath, verifyPayload: true, chunkSize: 256 << 10)
+                if position.segment == segmentBase { c.seek(to: position.offset, sequence: position.sequence) }
+                return .wal(c)
+            } catch let e as StoreError where e.kind == .io {
+                guard Filesystem.exists(sealedPath) else {
+                    if !Filesystem.exists(walPath) { return nil }  // not created yet
+                    throw e
+                }
+            }
+        }
+        let s = try SealedSegment(path: sealedPath, base: segmentBase)
+        let first = s.index.blocks.firstIndex { $0.firstSequence + UInt64($0.count) > position.sequence } ?? s.index.blocks.count
+        return .sealed(s, block: first)
     }
 
     /// Whether the next step of `c` is a frame, without consuming it.
@@ -80,16 +141,6 @@ public final class LiveReader {
         let step = try c.next()
         c.seek(to: off, sequence: seq)
         return step
-    }
-
-    private func currentCursor() throws -> SegmentCursor? {
-        if let cursor { return cursor }
-        let path = directory.file(SegmentName.wal(segmentBase))
-        guard Filesystem.exists(path) else { return nil }
-        let c = try SegmentCursor(path: path, verifyPayload: true, chunkSize: 256 << 10)
-        c.seek(to: position.offset, sequence: position.sequence)
-        cursor = c
-        return c
     }
 
     /// Blocks until the store's directory changes or `timeoutMilliseconds` pass.

@@ -21,6 +21,16 @@ public struct RecordView {
     /// The type tag as a string.
     public var typeString: String? { type.map { String(decoding: $0, as: UTF8.self) } }
 
+    init(sequence: UInt64, time: Int64?, runKey: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?,
+         payload: UnsafeRawBufferPointer, location: FrameLocation) {
+        self.sequence = sequence
+        self.time = time
+        self.runKey = runKey
+        self.type = type
+        self.payload = payload
+        self.location = location
+    }
+
     init(_ frame: FrameView, segment: UInt64) {
         sequence = frame.sequence
         time = frame.time

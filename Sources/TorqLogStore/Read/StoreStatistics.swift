@@ -7,6 +7,10 @@ public struct StoreStatistics: Sendable {
         public var bytes: Int64
         public var records: Int
         public var isActive: Bool
+        /// Sealed (compressed, indexed) rather than a WAL segment.
+        public var isSealed: Bool
+        /// For a sealed segment: bytes of its JSONL once decompressed.
+        public var jsonlBytes: Int64
     }
 
     /// Per segment, in order.
@@ -30,13 +34,40 @@ public struct StoreStatistics: Sendable {
     public var firstSequence: UInt64?
     public var lastSequence: UInt64?
 
-    /// Computes the statistics of the store `reader` reads.
+    /// Sealed segments: their compressed bytes and the JSONL they hold.
+    public var sealedBytes: Int64 { segments.filter(\.isSealed).reduce(0) { $0 + $1.bytes } }
+    public var sealedJSONLBytes: Int64 { segments.filter(\.isSealed).reduce(0) { $0 + $1.jsonlBytes } }
+
+    /// Computes the statistics of the store `reader` reads (headers and indexes only).
     public init(_ reader: StoreReader) throws {
         var runs = Set<[UInt8]>()
         var types: [[UInt8]: Int] = [:]
         for (i, seg) in reader.segments.enumerated() {
-            var s = Segment(name: SegmentName.wal(seg.base), baseSequence: seg.base,
-                            bytes: Filesystem.fileSize(seg.path) ?? 0, records: 0, isActive: i == reader.segments.count - 1)
+            var s = Segment(name: String(seg.path.split(separator: "/").last ?? ""), baseSequence: seg.base,
+                            bytes: Filesystem.fileSize(seg.path) ?? 0, records: 0,
+                            isActive: i == reader.segments.count - 1 && seg.kind == .wal, isSealed: seg.kind == .sealed, jsonlBytes: 0)
+            if seg.kind == .sealed {
+                let sealed = try reader.sealed(seg)
+                let idx = sealed.index
+                s.records = Int(idx.recordCount)
+                s.jsonlBytes = Int64(idx.jsonlBytes)
+                payloadBytes += Int64(idx.jsonlBytes) - Int64(idx.recordCount)
+                for key in idx.runs.keys { runs.insert(key) }
+                for (k, v) in idx.types { types[k, default: 0] += Int(v) }
+                if idx.minTime <= idx.maxTime {
+                    firstTime = min(firstTime ?? idx.minTime, idx.minTime)
+                    lastTime = max(lastTime ?? idx.maxTime, idx.maxTime)
+                }
+                if idx.recordCount > 0 {
+                    if firstSequence == nil { firstSequence = seg.base }
+                    lastSequence = sealed.endSequence - 1
+                }
+                recordsWithoutRun += Int(idx.recordsWithoutRun)
+                records += s.records
+                bytesOnDisk += s.bytes
+                segments.append(s)
+                continue
+            }
             try reader.scanHeaders(i) { f in
                 s.records += 1
                 payloadBytes += Int64(f.header.payloadLength)

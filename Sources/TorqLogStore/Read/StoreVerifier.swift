@@ -48,7 +48,7 @@ public struct StoreVerifier {
     public func run() throws -> Report {
         try directory.requireExisting()
         var report = Report()
-        let segments = try directory.walSegments()
+        let segments = try directory.segments()
         var expectedBase: UInt64? = nil
         for (i, segment) in segments.enumerated() {
             report.segments += 1
@@ -59,6 +59,10 @@ public struct StoreVerifier {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
                     reason: "segment starts at sequence \(segment.base), but the previous one ends before \(expectedBase): records \(min(expectedBase, segment.base))..<\(max(expectedBase, segment.base)) are missing or duplicated",
                     isDamage: true))
+            }
+            if segment.kind == .sealed {
+                expectedBase = verifySealed(segment, size: size, into: &report)
+                continue
             }
             let cursor: SegmentCursor
             do {
@@ -108,6 +112,59 @@ public struct StoreVerifier {
             expectedBase = cursor.expectedSequence
         }
         return report
+    }
+}
+
+extension StoreVerifier {
+    /// Checks a sealed segment: trailer, index, every block's checksum, LZ4
+    /// frames (with their content checksums), keys tables, and that the run
+    /// lists match the blocks' keys. Returns the sequence after its last record.
+    func verifySealed(_ segment: SegmentFileName, size: Int64, into report: inout Report) -> UInt64? {
+        let sealed: SealedSegment
+        do { sealed = try SealedSegment(path: segment.path, base: segment.base) } catch let e as StoreError {
+            report.problems.append(Problem(path: segment.path, offset: e.offset ?? 0, length: size, reason: e.message, isDamage: true))
+            return nil
+        } catch {
+            report.problems.append(Problem(path: segment.path, offset: 0, length: size, reason: "\(error)", isDamage: true))
+            return nil
+        }
+        guard let block = try? DecodedBlock() else { return sealed.endSequence }
+        var runsSeen: [[UInt8]: [UInt32]] = [:]
+        for (i, b) in sealed.index.blocks.enumerated() {
+            do {
+                try sealed.read(block: i, into: block)
+                report.records += Int(b.count)
+                var minT = Int64.max, maxT = Int64.min
+                var blockRuns = Set<[UInt8]>()
+                for e in block.keys.entries {
+                    let flags = FrameHeader.Flags(rawValue: e.flags)
+                    if flags.contains(.hasRun) { blockRuns.insert(block.keys.runs[Int(e.run)]) }
+                    if flags.contains(.hasTime) { minT = min(minT, e.time); maxT = max(maxT, e.time) }
+                }
+                for r in blockRuns { runsSeen[r, default: []].append(UInt32(i)) }
+                if minT != b.minTime || maxT != b.maxTime {
+                    report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
+                                                   reason: "block \(i): index time range differs from its records", isDamage: true))
+                }
+            } catch let e as StoreError {
+                report.problems.append(Problem(path: segment.path, offset: e.offset ?? Int64(b.offset), length: Int64(b.totalLength),
+                                               reason: e.message, isDamage: true))
+            } catch {
+                report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
+                                               reason: "block \(i): \(error)", isDamage: true))
+            }
+        }
+        if !report.problems.contains(where: { $0.path == segment.path }) {
+            for (run, blocks) in runsSeen.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where sealed.index.runs[run] != blocks {
+                report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
+                    reason: "index lists blocks \(sealed.index.runs[run] ?? []) for run \(String(decoding: run, as: UTF8.self)), its blocks are \(blocks)", isDamage: true))
+            }
+            if runsSeen.count != sealed.index.runs.count {
+                report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
+                    reason: "index lists \(sealed.index.runs.count) runs, the blocks hold \(runsSeen.count)", isDamage: true))
+            }
+        }
+        return sealed.endSequence
     }
 }
 

@@ -44,11 +44,26 @@ public struct StoreDirectory: Sendable, Hashable {
         return Filesystem.exists(path, isDirectory: &isDir) && isDir
     }
 
-    /// The WAL segments, ordered by base sequence.
+    /// The WAL segments, ordered by base sequence (including any whose sealed twin exists).
     public func walSegments() throws -> [SegmentFileName] {
         try Filesystem.list(path).compactMap { name in
-            SegmentName.parseWAL(name).map { SegmentFileName(base: $0, path: file(name)) }
+            SegmentName.parseWAL(name).map { SegmentFileName(base: $0, path: file(name), kind: .wal) }
         }.sorted { $0.base < $1.base }
+    }
+
+    /// Every segment, sealed and WAL, ordered by base sequence. Where a WAL
+    /// segment and a sealed one have the same base (a seal finished, the WAL
+    /// not yet removed), the sealed one is the segment.
+    public func segments() throws -> [SegmentFileName] {
+        var byBase: [UInt64: SegmentFileName] = [:]
+        for name in try Filesystem.list(path) {
+            if let base = SealedFormat.parseName(name) {
+                byBase[base] = SegmentFileName(base: base, path: file(name), kind: .sealed)
+            } else if let base = SegmentName.parseWAL(name), byBase[base]?.kind != .sealed {
+                byBase[base] = SegmentFileName(base: base, path: file(name), kind: .wal)
+            }
+        }
+        return byBase.values.sorted { $0.base < $1.base }
     }
 
     /// Fails with a clear error when no store exists here (readers never create one).
@@ -59,10 +74,14 @@ public struct StoreDirectory: Sendable, Hashable {
     }
 }
 
-/// A segment file: its base sequence and path.
+/// A segment file: its base sequence, path and kind.
 public struct SegmentFileName: Sendable, Hashable {
+    /// A write-ahead-log segment (`.wal`) or a sealed, compressed one (`.lz4`).
+    public enum Kind: Sendable, Hashable { case wal, sealed }
     /// The sequence number of its first record (from the name).
     public var base: UInt64
     /// Its full path.
     public var path: String
+    /// Its kind.
+    public var kind: Kind
 }

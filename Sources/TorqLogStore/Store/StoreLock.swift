@@ -11,6 +11,11 @@ final class StoreLock: Sendable {
 
     private init(file: OwnedFile) { self.file = file }
 
+    /// Releases the lock (it is also released when the descriptor closes).
+    func release() {
+        _ = flock(file.fd, LOCK_UN)
+    }
+
     /// Takes the lock without blocking, or throws `.locked` naming the holder's pid.
     static func acquire(_ directory: StoreDirectory) throws -> StoreLock {
         let path = directory.file(fileName)

@@ -17,6 +17,8 @@ public final class LogWriter: Sendable {
         public var segmentSize: Int = 64 << 20
         /// When appended records reach stable storage (default `batch`, 100 ms).
         public var durability: DurabilityPolicy = .defaultBatch
+        /// Seal each WAL segment (LZ4, indexed) in the background once it is closed (default true).
+        public var sealClosedSegments: Bool = true
         /// Called (on the syncing thread) after records become durable, with the
         /// number of the first record that is not yet durable: every record
         /// below it is durable. Under `never`, called after each write.
@@ -24,9 +26,10 @@ public final class LogWriter: Sendable {
 
         /// Default options.
         public init(segmentSize: Int = 64 << 20, durability: DurabilityPolicy = .defaultBatch,
-                    onDurable: (@Sendable (UInt64) -> Void)? = nil) {
+                    sealClosedSegments: Bool = true, onDurable: (@Sendable (UInt64) -> Void)? = nil) {
             self.segmentSize = segmentSize
             self.durability = durability
+            self.sealClosedSegments = sealClosedSegments
             self.onDurable = onDurable
         }
     }
@@ -42,6 +45,8 @@ public final class LogWriter: Sendable {
         public var reason: String?
         /// Temporary files removed.
         public var temporaryFilesRemoved: Int
+        /// WAL segments removed because their sealed twin was complete (a seal interrupted before cleanup).
+        public var sealedDuplicatesRemoved = 0
     }
 
     private struct State: ~Copyable {
@@ -64,6 +69,7 @@ public final class LogWriter: Sendable {
     /// Records with a sequence below this are durable; guarded so that one fdatasync runs at a time.
     private let durable: Mutex<UInt64>
     private let syncer: PeriodicSyncer?
+    private let sealer: BackgroundSealer?
 
     /// Opens `directory` for writing: creates it if needed, takes the writer
     /// lock, recovers the active segment (FORMAT.md §4).
@@ -81,14 +87,25 @@ public final class LogWriter: Sendable {
             try Filesystem.remove(directory.file(name))
             removed += 1
         }
-        var segments = try directory.walSegments()
-        if segments.isEmpty {
-            try Self.createSegment(directory, base: 0)
-            segments = try directory.walSegments()
+        // A WAL segment whose sealed twin exists was sealed completely (the
+        // sealed file is renamed into place only after it is synced): drop it.
+        var duplicates = 0
+        let sealedBases = Set(try Filesystem.list(directory.path).compactMap(SealedFormat.parseName))
+        for wal in try directory.walSegments() where sealedBases.contains(wal.base) {
+            try Filesystem.remove(wal.path)
+            duplicates += 1
+        }
+        if duplicates > 0 { try Filesystem.syncDirectory(directory.path) }
+        var segments = try directory.segments()
+        if segments.last?.kind != .wal {
+            // Empty store, or everything sealed: start a WAL segment after the last sealed one.
+            let base = try segments.last.map { try SealedSegment(path: $0.path, base: $0.base).endSequence } ?? 0
+            try Self.createSegment(directory, base: base)
+            segments = try directory.segments()
         }
         let last = segments[segments.count - 1]
         let file = try OwnedFile.open(last.path, flags: O_RDWR | O_APPEND)
-        var recovery = Recovery(bytesDropped: 0, segment: last.path, temporaryFilesRemoved: removed)
+        var recovery = Recovery(bytesDropped: 0, segment: last.path, temporaryFilesRemoved: removed, sealedDuplicatesRemoved: duplicates)
         let cursor = try SegmentCursor(file: file, verifyPayload: true)
         guard cursor.header.baseSequence == last.base else {
             throw StoreError(.corruption, path: last.path, offset: 16,
@@ -130,11 +147,19 @@ public final class LogWriter: Sendable {
         } else {
             self.syncer = nil
         }
+        if options.sealClosedSegments {
+            let sealer = BackgroundSealer(directory: directory)
+            for closed in segments.dropLast() where closed.kind == .wal { sealer.enqueue(closed) }
+            self.sealer = sealer
+        } else {
+            self.sealer = nil
+        }
         syncer?.start { [weak self] in try? self?.sync() }
     }
 
     deinit {
         syncer?.stop()
+        sealer?.stop()
     }
 
     /// The sequence number the next appended record will get.
@@ -208,7 +233,9 @@ public final class LogWriter: Sendable {
 
     private func rollOver(_ s: inout State, base: UInt64) throws {
         try s.active.syncData()
+        let closed = SegmentFileName(base: s.activeBase, path: directory.file(SegmentName.wal(s.activeBase)), kind: .wal)
         try Self.createSegment(directory, base: base)
+        sealer?.enqueue(closed)
         s.active = try OwnedFile.open(directory.file(SegmentName.wal(base)), flags: O_RDWR | O_APPEND)
         s.activeBase = base
         s.activeSize = Int64(SegmentHeader.size)
@@ -225,6 +252,22 @@ public final class LogWriter: Sendable {
         try Filesystem.syncDirectory(directory.path)
     }
 
+    /// Seals every closed WAL segment and, when it holds records, the active
+    /// one too (after rolling over to a new, empty active segment). Waits
+    /// until done; throws the first sealing failure.
+    public func sealAll() throws {
+        guard let sealer else { throw StoreError(.invalidArgument, path: directory.path, "this writer does not seal segments") }
+        try state.withLock { s in
+            guard !s.closed else { throw StoreError(.invalidArgument, path: directory.path, "writer is closed") }
+            if s.activeSize > Int64(SegmentHeader.size) { try rollOver(&s, base: s.nextSequence) }
+        }
+        if let first = sealer.drain().first { throw first }
+    }
+
+    /// Waits for background sealing to finish; returns its failures (a segment
+    /// that failed to seal stays a WAL segment, nothing is lost).
+    public func waitForSealing() -> [StoreError] { sealer?.drain() ?? [] }
+
     /// Flushes (under `batch` and `always`) and releases the store. Appends after close fail.
     public func close() throws {
         syncer?.stop()
@@ -234,7 +277,13 @@ public final class LogWriter: Sendable {
             return was
         }
         guard wasOpen else { return }
+        defer { lock.release() }
         if options.durability != .never { try sync() }
+        if let sealer {
+            let failures = sealer.drain()
+            sealer.stop()
+            if let first = failures.first { throw first }
+        }
     }
 }
 

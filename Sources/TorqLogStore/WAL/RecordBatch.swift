@@ -121,6 +121,5 @@ public struct RecordBatch: Sendable {
 }
 
 private func withOptionalBytes<R>(_ bytes: inout [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-    guard let b = bytes else { return try body(nil) }
-    return try b.withUnsafeBytes { try body($0) }
+    try TorqLogStore.withOptionalBytes(bytes, body)
 }

@@ -30,13 +30,20 @@ struct InfoCommand: StoreCommand {
             o += ",\"first_event_time\":\(first.map(Format.jsonString) ?? "null"),\"last_event_time\":\(last.map(Format.jsonString) ?? "null")"
             o += ",\"first_sequence\":\(s.firstSequence.map(String.init) ?? "null"),\"last_sequence\":\(s.lastSequence.map(String.init) ?? "null")"
             o += ",\"types\":{" + s.types.sorted { $0.key < $1.key }.map { "\(Format.jsonString($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+            o += ",\"sealed_bytes\":\(s.sealedBytes),\"sealed_jsonl_bytes\":\(s.sealedJSONLBytes)"
+            o += ",\"compression_ratio\":" + (s.sealedJSONLBytes > 0 ? Format.fixed(Double(s.sealedBytes) / Double(s.sealedJSONLBytes), 4) : "null")
             o += ",\"segments\":[" + s.segments.map {
-                "{\"name\":\(Format.jsonString($0.name)),\"kind\":\"wal\",\"active\":\($0.isActive),\"base_sequence\":\($0.baseSequence),\"events\":\($0.records),\"bytes\":\($0.bytes)}"
+                "{\"name\":\(Format.jsonString($0.name)),\"kind\":\"\($0.isSealed ? "sealed" : "wal")\",\"active\":\($0.isActive),\"base_sequence\":\($0.baseSequence),\"events\":\($0.records),\"bytes\":\($0.bytes)" + ($0.isSealed ? ",\"jsonl_bytes\":\($0.jsonlBytes)" : "") + "}"
             }.joined(separator: ",") + "]}\n"
             out.write(o)
         case .text:
             out.write("store        \(store.path)\n")
-            out.write("segments     \(s.segments.count) (\(s.segments.filter { !$0.isActive }.count) closed, 1 active)\n")
+            let sealed = s.segments.filter(\.isSealed).count
+            let active = s.segments.filter(\.isActive).count
+            out.write("segments     \(s.segments.count) (\(sealed) sealed, \(s.segments.count - sealed - active) closed WAL, \(active) active)\n")
+            if s.sealedJSONLBytes > 0 {
+                out.write("compression  \(Format.bytes(s.sealedBytes)) sealed for \(Format.bytes(s.sealedJSONLBytes)) of JSONL (\(Format.fixed(100 * Double(s.sealedBytes) / Double(s.sealedJSONLBytes), 1))%)\n")
+            }
             out.write("events       \(s.records)" + (s.lastSequence.map { "  (sequence \(s.firstSequence ?? 0)…\($0))" } ?? "") + "\n")
             out.write("runs         \(s.runs)" + (s.recordsWithoutRun > 0 ? "  (+\(s.recordsWithoutRun) events without run_id)" : "") + "\n")
             out.write("disk usage   \(Format.bytes(s.bytesOnDisk))  (payload \(Format.bytes(s.payloadBytes)))\n")
@@ -50,7 +57,7 @@ struct InfoCommand: StoreCommand {
             }
             out.write("segment files\n")
             for seg in s.segments {
-                out.write("  \(seg.name)  \(Format.pad(Format.bytes(seg.bytes), 10))  \(seg.records) events\(seg.isActive ? "  (active)" : "")\n")
+                out.write("  \(seg.name)  \(Format.pad(Format.bytes(seg.bytes), 10))  \(seg.records) events\(seg.isActive ? "  (active)" : seg.isSealed ? "  (sealed)" : "")\n")
             }
         }
         out.flush()

@@ -20,38 +20,34 @@ struct ReplayCommand: StoreCommand {
 
     func run() throws {
         let reader = try StoreReader(directory: store)
-        let locations = try reader.locate(RecordFilter(runKey: runID))
-        guard !locations.isEmpty else {
-            throw StoreError(.notFound, path: store.path, "no events for run \(Format.jsonString(runID))")
-        }
         let out = OutputStream()
-        switch format {
-        case .jsonl:
-            try reader.read(locations) { r in
+        var text = EventText()
+        var start: Int64?
+        var count = 0
+        var first: UInt64?, last: UInt64?
+        let colour = Console.colour(1)
+        // The run index picks the sealed blocks and WAL frames that hold the run; nothing else is read.
+        try reader.forEach(RecordFilter(runKey: runID)) { r in
+            count += 1
+            first = first ?? r.sequence
+            last = r.sequence
+            switch format {
+            case .jsonl:
                 out.writeLine(r.payload)
-                return !out.closed
-            }
-        case .text:
-            var text = EventText()
-            var start: Int64?
-            var count = 0
-            let colour = Console.colour(1)
-            try reader.read(locations) { r in
+            case .text:
                 if start == nil { start = r.time }
                 let offset = r.time.flatMap { t in start.map { Format.offset(nanoseconds: t - $0) } } ?? "?"
                 let (type, summary) = text.describe(r.payload, typeTag: r.typeString)
                 let t = Format.pad(type, 18)
                 out.write(Format.pad(offset, 10) + "  " + (colour ? TypeColour.wrap(t, type) : t) + " " + summary + "\n")
-                count += 1
-                return !out.closed
             }
-            if !out.closed {
-                out.write("-- run \(runID): \(count) events")
-                if let first = locations.first, let last = locations.last {
-                    out.write(", sequence \(first.sequence)…\(last.sequence)")
-                }
-                out.write("\n")
-            }
+            return !out.closed
+        }
+        guard count > 0 else {
+            throw StoreError(.notFound, path: store.path, "no events for run \(Format.jsonString(runID))")
+        }
+        if format == .text && !out.closed {
+            out.write("-- run \(runID): \(count) events, sequence \(first ?? 0)…\(last ?? 0)\n")
         }
         out.flush()
     }

@@ -28,13 +28,16 @@ private enum Parsed: Equatable {
 /// as input: quotes, closers, invalid UTF-8.
 private let paddingJunk: [UInt8] = [0x22, 0x5D, 0x7D, 0xFF, 0x5C, 0x00, 0x2C, 0x7B]
 
-/// Copies `bytes` into a buffer with exactly `requiredPadding` readable junk
-/// bytes after it (the parser's contract) and runs `body` on the line part.
+/// Copies `bytes` into an exactly sized allocation with `requiredPadding`
+/// readable junk bytes after it (the parser's contract, and nothing more, so
+/// AddressSanitizer runs catch over-reads) and runs `body` on the line part.
 private func withPadded<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    var storage = bytes
-    storage.reserveCapacity(bytes.count + JSONLineParser.requiredPadding)
-    for index in 0..<JSONLineParser.requiredPadding { storage.append(paddingJunk[index % paddingJunk.count]) }
-    return storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<bytes.count])) }
+    let padding = JSONLineParser.requiredPadding
+    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count + padding, alignment: 1)
+    defer { storage.deallocate() }
+    storage.copyBytes(from: bytes)
+    for index in 0..<padding { storage[bytes.count + index] = paddingJunk[index % paddingJunk.count] }
+    return body(UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count]))
 }
 
 private func owned(_ view: UnsafeRawBufferPointer?, _ kind: JSONLineParser.KeyKind) -> Key {
@@ -271,6 +274,17 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
         #expect(parse(&parser, #"{"run_id":"x"}"#) == .object(runID: .string("x"), eventType: .absent, timestamp: .absent))
     }
 
+    @Test func hugeLineThenShortLines() {
+        // Crosses the 1 MiB threshold above which the C side drops its buffers.
+        var parser = makeParser()
+        let huge = String(repeating: "0123456789abcdef", count: 200_000) // 3.2 MB
+        #expect(parse(&parser, #"{"run_id":"\#(huge)"}"#) == .object(runID: .string(huge), eventType: .absent, timestamp: .absent))
+        #expect(parse(&parser, #"{"run_id":"small"}"#) == .object(runID: .string("small"), eventType: .absent, timestamp: .absent))
+        #expect(parser.field("run_id") == .string("small"))
+        #expect(parse(&parser, #"{"run_id":"\#(huge)","#).error?.byteOffset == huge.utf8.count + 13)
+        #expect(parse(&parser, "[1]").error?.kind == .notAnObject)
+    }
+
     @Test func lineLongerThanTheMaximum() {
         var parser = makeParser(maxLineLength: 1024)
         let fits = "{\"p\":\"" + String(repeating: "x", count: 1024 - 8) + "\"}"
@@ -280,6 +294,14 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
         let error = parse(&parser, tooLong).error
         #expect(error?.kind == .tooLong)
         #expect(error?.reason == "line is longer than the maximum record size (1024 bytes)")
+
+        // Limits below simdjson's internal minimum allocation still work exactly.
+        var tiny = makeParser(maxLineLength: 10)
+        #expect(parse(&tiny, #"{"a":"12"}"#).isObject)
+        #expect(parse(&tiny, #"{"a":"123"}"#).error?.kind == .tooLong)
+        var zero = makeParser(maxLineLength: 0)
+        #expect(parse(&zero, "").error?.kind == .empty)
+        #expect(parse(&zero, "{}").error?.kind == .tooLong)
 
         var big = makeParser(maxLineLength: 16_777_216)
         #expect(parse(&big, fits).isObject)
@@ -337,7 +359,7 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
     /// Known, deliberate differences between Foundation's JSONSerialization
     /// (swift-corelibs-foundation on Linux) and simdjson. In every one of them
     /// JSONSerialization accepts something simdjson rejects:
-    private enum Discrepancy: CaseIterable {
+    private enum Discrepancy {
         /// `[1,]` / `{"a":1,}`: JSONSerialization accepts trailing commas;
         /// RFC 8259 forbids them and simdjson rejects them.
         case trailingComma
@@ -398,6 +420,16 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
         return found
     }
 
+    /// Whether `error` is what simdjson reports for lines of class `discrepancy`.
+    private static func explains(_ discrepancy: Discrepancy, _ error: JSONLineError) -> Bool {
+        switch discrepancy {
+        case .trailingComma: error.kind == .invalidJSON && error.reason.contains("improper structure")
+        case .bigInteger: error.kind == .invalidJSON && error.reason.contains("number")
+        case .nonUTF8Encoding: error.kind != .empty
+        case .utf8BOM: error.kind == .byteOrderMark
+        }
+    }
+
     private struct SplitMix64: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
@@ -421,17 +453,20 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
     private static let alphabet: [UInt8] = Array(#"{}[]:,"\ -+.eE0123456789tfnrulasu"#.utf8) + [0x09, 0x0A, 0x0D, 0x00, 0x01, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xA9, 0xE2, 0xED, 0xF0, 0xFF, 0xEF, 0xBB]
 
     @Test func randomMutationsAgreeWithJSONSerialization() {
-        var rng = SplitMix64(state: 0x7051_0C0D_E5EE_D001)
+        // Deterministic by default; set TORQLOG_JSON_FUZZ_ITERATIONS / _SEED for longer runs.
+        let environment = ProcessInfo.processInfo.environment
+        let iterations = environment["TORQLOG_JSON_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 5_000
+        var rng = SplitMix64(state: environment["TORQLOG_JSON_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x7051_0C0D_E5EE_D001)
         var parser = makeParser()
         var accepted = 0
         var rejected = 0
-        var excused: [Discrepancy: Int] = [:]
+        var excused: [String: Int] = [:]
 
         func randomByte() -> UInt8 {
-            Int.random(in: 0..<10, using: &rng) < 7 ? alphabet.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            Int.random(in: 0..<10, using: &rng) < 7 ? Self.alphabet.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
         }
 
-        for iteration in 0..<5_000 {
+        for iteration in 0..<iterations {
             var line = Array(Self.seeds[iteration % Self.seeds.count].utf8)
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let position = Int.random(in: 0...line.count, using: &rng)
@@ -456,9 +491,11 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
                 }
                 continue
             }
-            let classes = Self.discrepancies(of: line)
-            if !ours.isObject, foundation != nil, let reason = classes.first {
-                excused[reason, default: 0] += 1
+            // Excuse a disagreement only if Foundation is the one accepting and
+            // our error is the one the discrepancy class predicts.
+            if let error = ours.error, foundation != nil,
+               let reason = Self.discrepancies(of: line).first(where: { Self.explains($0, error) }) {
+                excused["\(reason)", default: 0] += 1
                 continue
             }
             Issue.record("""
@@ -467,8 +504,8 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
                 """)
         }
         // The loop must exercise both sides to mean anything.
-        #expect(accepted > 500)
-        #expect(rejected > 500)
+        #expect(accepted > 200)
+        #expect(rejected > 200)
         print("JSON fuzz: \(accepted) accepted, \(rejected) rejected, excused discrepancies: \(excused)")
     }
 
@@ -484,7 +521,9 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
             ([0xEF, 0xBB, 0xBF, 0x7B, 0x7D], .utf8BOM),
         ] {
             #expect(Self.discrepancies(of: line) == [expected])
-            #expect(!parse(&parser, bytes: line).isObject)
+            let error = parse(&parser, bytes: line).error
+            #expect(error.map { Self.explains(expected, $0) } == true)
+            #expect((try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) is [String: Any])
         }
         #expect(parse(&parser, #"{"a":18446744073709551615,"b":-9223372036854775808}"#).isObject)
     }

@@ -8,7 +8,7 @@ import Testing
     /// A store with one closed segment and an active one; returns the closed segment's bytes and frame offsets.
     private func makeStore(records: Int, payloadSize: Int, segmentSize: Int) throws -> (TemporaryStore, String, [Int64]) {
         let store = TemporaryStore("corrupt")
-        let w = try LogWriter(directory: store.directory, options: .init(segmentSize: segmentSize, durability: .never))
+        let w = try LogWriter(directory: store.directory, options: .init(segmentSize: segmentSize, durability: .never, sealClosedSegments: false))
         try TemporaryStore.append(w, sampleRecords(records, payloadSize: payloadSize))
         try w.close()
         let first = try store.segments()[0]

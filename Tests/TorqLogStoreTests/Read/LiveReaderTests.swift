@@ -23,7 +23,8 @@ import Testing
             if n == 0 { reader.waitForChange(timeoutMilliseconds: 200) }
         }
         try w.close()
-        #expect(try store.segments().count > 5)
+        #expect(try store.directory.segments().count > 5)
+        #expect(try store.directory.segments().contains { $0.kind == .sealed }, "closed segments were sealed while the reader followed")
         #expect(seen.map(\.0) == Array(0..<400))
         #expect(seen.map(\.1) == records.map(\.payload))
     }

@@ -8,12 +8,12 @@ import Testing
         let store = TemporaryStore()
         let records = sampleRecords(500, payloadSize: 200)
         do {
-            let w = try LogWriter(directory: store.directory, options: .init(segmentSize: 8 << 10, durability: .never))
+            let w = try LogWriter(directory: store.directory, options: .init(segmentSize: 8 << 10, durability: .never, sealClosedSegments: false))
             try TemporaryStore.append(w, Array(records[0..<250]))
             try w.close()
         }
         do {
-            let w = try LogWriter(directory: store.directory, options: .init(segmentSize: 8 << 10, durability: .always))
+            let w = try LogWriter(directory: store.directory, options: .init(segmentSize: 8 << 10, durability: .always, sealClosedSegments: false))
             #expect(w.nextSequence == 250)
             #expect(w.recovery.bytesDropped == 0)
             for r in records[250...] { try TemporaryStore.append(w, [r]) }

@@ -1,0 +1,193 @@
+import TorqLogStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ingest: the workload's JSONL file into a new store, per system.
+///
+/// - torqlog: `JSONLIngester` + `LogWriter` in this process, fsync batch (the
+///   default), from opening the writer to its close (the final fdatasync).
+/// - torqlog, no fdatasync: the same with `never` and 1 GiB segments (no
+///   rollover, whose fdatasync every policy does): the engine's CPU and page
+///   cache cost alone, without the disk.
+/// - torqlog CLI: `torqlog --dir D ingest --fsync batch --quiet < file`, wall
+///   clock from spawn to exit (process start and the final fdatasync included).
+/// - sqlite: the same lines, parsed with the same JSONLineParser, inserted in
+///   transactions of 1,000 (see `SQLiteBaseline`), until the connection is closed.
+/// - naive: JSONSerialization + one FileHandle.write per line.
+///
+/// Every run goes into a fresh store; counts are checked after every run, and
+/// the CLI's store is exported once and compared byte for byte with the input.
+enum IngestBenchmark: Benchmark {
+    static let name = "ingest"
+    static let abstract = "JSONL file → store: torqlog in process and through the CLI, vs sqlite and naive"
+    static let defaultRuns = 1
+
+    static func run(_ context: BenchContext) throws -> BenchmarkReport {
+        let w = context.workload
+        let runs = context.runs(default: defaultRuns)
+        var report = BenchmarkReport(name: name,
+                                     title: "\(Fmt.count(w.events)) events, \(Fmt.bytes(w.fileBytes)) of JSONL → a new store",
+                                     repeats: context.repeats, runs: runs)
+
+        let (n, b) = (w.events, w.fileBytes)
+        var engine = ResultRow(system: "torqlog", operation: "in process: JSONLIngester → LogWriter, fsync batch",
+                               isBaseline: false, events: n, bytes: b)
+        var engineNoSync = ResultRow(system: "torqlog", operation: "the same, fsync never, no rollover: no fdatasync at all",
+                                     isBaseline: false, events: n, bytes: b)
+        var cli = ResultRow(system: "torqlog CLI", operation: "torqlog ingest --fsync batch < file (process wall time)",
+                            isBaseline: false, events: n, bytes: b)
+        var sqlite = ResultRow(system: "sqlite", operation: "JSONLineParser + INSERT, 1000 per txn, WAL, synchronous=NORMAL",
+                               isBaseline: true, events: n, bytes: b)
+        var naive = ResultRow(system: "naive", operation: "JSONSerialization + FileHandle.write per line",
+                              isBaseline: true, events: n, bytes: b)
+        let engineLatency = Box(LatencyRecorder(operation: "append (≤ 8192 events)"))
+        let noSyncLatency = Box(LatencyRecorder(operation: "append (≤ 8192 events)"))
+        var cliLatency = LatencyRecorder(operation: "whole ingest")
+        var sqliteLatency = LatencyRecorder(operation: "txn of 1000 events")
+        var naiveLatency = LatencyRecorder(operation: "line")
+        var closeSeconds: [Double] = []
+        var exportChecked = false
+
+        for rep in 0..<context.repeats {
+            var samples = [RepeatSamples](repeating: RepeatSamples(), count: 5)
+            for run in 0..<runs {
+                let last = rep == context.repeats - 1 && run == runs - 1
+                context.log("ingest: repeat \(rep + 1)/\(context.repeats), run \(run + 1)/\(runs)")
+
+                // torqlog, in process, fsync batch.
+                let store = context.newPath("ingest-torqlog")
+                let (outcome, cost) = try measured {
+                    try TorqlogIngest.inProcess(input: w.path, store: store, latency: engineLatency)
+                }
+                samples[0].add(cost)
+                closeSeconds.append(outcome.closeSeconds)
+                try context.requireAgreement("ingest, torqlog", [("generated", w.events), ("ingested", outcome.summary.events),
+                                                                 ("in the store", try storedRecords(store))])
+
+                // torqlog, in process, without any fdatasync.
+                let noSyncStore = context.newPath("ingest-torqlog-nosync")
+                let (noSync, noSyncCost) = try measured {
+                    try TorqlogIngest.inProcess(input: w.path, store: noSyncStore, durability: .never, segmentSize: 1 << 30,
+                                                latency: noSyncLatency)
+                }
+                samples[1].add(noSyncCost)
+                try context.requireAgreement("ingest, torqlog (fsync never)", [("generated", w.events), ("ingested", noSync.summary.events),
+                                                                               ("in the store", try storedRecords(noSyncStore))])
+                context.remove(noSyncStore)
+
+                // torqlog CLI.
+                if let binary = context.torqlogBinary {
+                    let cliStore = context.newPath("ingest-torqlog-cli")
+                    let r = try Subprocess(executable: binary, arguments: ["--dir", cliStore, "ingest", "--fsync", "batch", "--quiet"],
+                                           stdin: w.path, stderr: context.newPath("stderr")).runChecked("torqlog ingest")
+                    samples[2].add(r)
+                    cliLatency.record(seconds: r.seconds)
+                    try context.requireAgreement("ingest, torqlog CLI", [("generated", w.events), ("in the store", try storedRecords(cliStore))])
+                    if !exportChecked {
+                        let out = context.newPath("export") + ".jsonl"
+                        _ = try Subprocess(executable: binary, arguments: ["--dir", cliStore, "export"], stdout: out,
+                                           stderr: context.newPath("stderr")).runChecked("torqlog export")
+                        let exported = try countNewlines(path: out)
+                        try context.requireAgreement("ingest, torqlog export", [("generated", w.events), ("exported lines", exported.lines)])
+                        guard try filesEqual(out, w.path) else {
+                            throw BenchError("torqlog export of the CLI-ingested store differs from the input file (\(out) vs \(w.path))",
+                                             disagreement: true)
+                        }
+                        context.remove(out)
+                        exportChecked = true
+                    }
+                    context.remove(cliStore)
+                }
+
+                // sqlite.
+                let db = context.newPath("ingest-sqlite") + ".db"
+                let (inserted, sqliteCost) = try measured { try SQLiteBaseline.ingest(input: w.path, path: db, latency: &sqliteLatency) }
+                samples[3].add(sqliteCost)
+                try context.requireAgreement("ingest, sqlite", [("generated", w.events), ("inserted", inserted.events),
+                                                                ("rows", try SQLiteBaseline.count(path: db))])
+
+                // naive.
+                let file = context.newPath("ingest-naive") + ".jsonl"
+                let (written, naiveCost) = try measured { try NaiveBaseline.ingest(input: w.path, path: file, latency: &naiveLatency) }
+                samples[4].add(naiveCost)
+                try context.requireAgreement("ingest, naive", [("generated", w.events), ("written", written.events),
+                                                               ("lines in the file", try countNewlines(path: file).lines)])
+                context.remove(file)
+
+                if last {
+                    context.adoptFixtures(torqlog: store, sqlite: db)
+                } else {
+                    context.remove(store)
+                    context.remove(db)
+                }
+            }
+            samples[0].fold(into: &engine)
+            samples[1].fold(into: &engineNoSync)
+            samples[2].fold(into: &cli)
+            samples[3].fold(into: &sqlite)
+            samples[4].fold(into: &naive)
+        }
+        engine.latency = engineLatency.value.summary
+        engineNoSync.latency = noSyncLatency.value.summary
+        cli.latency = cliLatency.summary
+        sqlite.latency = sqliteLatency.summary
+        naive.latency = naiveLatency.summary
+        let close = closeSeconds.median
+        engine.extra["time split"] = "appends done after \(Fmt.seconds(engine.medianSeconds - close)), then close (the final fdatasync) \(Fmt.seconds(close)) (medians)"
+        report.rows = [engine, engineNoSync] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite, naive]
+
+        report.checks.append("generated = stored, on every run: torqlog \(Fmt.count(w.events)) (both modes)"
+            + (cli.seconds.isEmpty ? "" : ", torqlog CLI \(Fmt.count(w.events)) (its export is byte-identical to the input)")
+            + ", sqlite rows \(Fmt.count(w.events)), naive lines \(Fmt.count(w.events))")
+
+        let rate = engine.eventsPerSecond ?? 0
+        let vsSQLite = report.speedRatio(engine, versus: "sqlite") ?? 0
+        report.goals.append(.init(description: "≥ 1,000,000 events/s (torqlog in process, fsync batch)", met: rate >= 1_000_000,
+                                  actual: "\(Fmt.count(Int(rate))) events/s at the median, \(Fmt.count(w.events)) events"))
+        report.goals.append(.init(description: "≥ 10× sqlite (torqlog in process, fsync batch)", met: vsSQLite >= 10, actual: Fmt.ratio(vsSQLite)))
+        let noSyncRate = engineNoSync.eventsPerSecond ?? 0
+        report.goals.append(.init(description: "≥ 1,000,000 events/s without fdatasync (the engine alone)", met: noSyncRate >= 1_000_000,
+                                  actual: "\(Fmt.count(Int(noSyncRate))) events/s; "
+                                      + "\(Fmt.count(Int(Double(w.events) / (engineNoSync.medianCPUSeconds ?? .nan)))) events per CPU-second"))
+
+        let disk = try DiskProbe.measure(in: context.root)
+        report.notes.append("this disk: \(Fmt.bytes(disk.bytes)) written then fdatasync'ed in \(Fmt.seconds(disk.seconds)) = \(Fmt.fixed(Double(disk.bytes) / 1e6 / disk.seconds, 0)) MB/s; "
+            + "a durable torqlog store of this workload is \(Fmt.bytes(try storeBytes(context.torqlogStore()))), "
+            + "so fsync batch cannot finish in less than ~\(Fmt.seconds(Double(try storeBytes(context.torqlogStore())) / (Double(disk.bytes) / disk.seconds))) here")
+        report.notes.append("MB/s counts the JSONL input (newlines included); torqlog and sqlite validate every line with simdjson, naive with JSONSerialization")
+        report.notes.append("durability: torqlog fdatasync every 100 ms, at each 64 MiB segment rollover and at close; sqlite WAL + synchronous=NORMAL "
+            + "(fsync at checkpoints), closed at the end; naive never syncs")
+        report.notes.append("sqlite uses a 64 MiB page cache (cache_size=-65536) and creates its run_id index before the inserts")
+        return report
+    }
+
+    private static func storedRecords(_ store: String) throws -> Int {
+        try StoreStatistics(StoreReader(directory: StoreDirectory(store))).records
+    }
+
+    private static func storeBytes(_ store: String) throws -> Int64 {
+        try StoreReader(directory: StoreDirectory(store)).segments.reduce(Int64(0)) { $0 + fileSize($1.path) }
+    }
+}
+
+/// How fast this disk makes sequential writes durable: 64 MiB written, then one fdatasync.
+enum DiskProbe {
+    static func measure(in folder: String) throws -> (bytes: Int64, seconds: Double) {
+        let path = folder + "/disk-probe"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BenchError("cannot create \(path)") }
+        defer { close(fd); unlink(path) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { chunk.deallocate() }
+        for i in 0..<chunk.count { chunk[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        let total = 64
+        let (_, seconds) = try timed { () throws -> Void in
+            for _ in 0..<total {
+                guard write(fd, chunk.baseAddress!, chunk.count) == chunk.count else { throw BenchError("disk probe: write failed") }
+            }
+            guard fdatasync(fd) == 0 else { throw BenchError("disk probe: fdatasync failed") }
+        }
+        return (Int64(total) << 20, seconds)
+    }
+}

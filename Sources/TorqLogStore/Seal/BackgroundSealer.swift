@@ -1,0 +1,70 @@
+import Foundation
+
+/// Seals closed WAL segments on a thread of its own, oldest first, so that a
+/// rollover never makes an appender wait for compression.
+///
+/// A plain thread, not a task: sealing blocks on file I/O and `fsync`.
+final class BackgroundSealer: @unchecked Sendable {
+    // @unchecked: every mutable field is guarded by `condition`.
+    private let condition = NSCondition()
+    private let sealer: SegmentSealer
+    private var pending: [SegmentFileName] = []
+    private var busy = false
+    private var stopped = false
+    private var errors: [StoreError] = []
+    private var sealedCount = 0
+
+    init(directory: StoreDirectory) {
+        sealer = SegmentSealer(directory: directory)
+        let t = Thread { [self] in run() }
+        t.name = "torqlog-seal"
+        t.start()
+    }
+
+    /// Queues `segment` for sealing.
+    func enqueue(_ segment: SegmentFileName) {
+        condition.lock()
+        if !pending.contains(segment) { pending.append(segment) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits until everything queued is sealed (or failed); returns the failures so far and clears them.
+    func drain() -> [StoreError] {
+        condition.lock()
+        while !pending.isEmpty || busy { condition.wait() }
+        let e = errors
+        errors.removeAll()
+        condition.unlock()
+        return e
+    }
+
+    /// Finishes the segment being sealed, then stops the thread.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty && stopped { break }
+            let next = pending.removeFirst()
+            busy = true
+            condition.unlock()
+            var failure: StoreError?
+            do { _ = try sealer.seal(next) } catch let e as StoreError { failure = e } catch {
+                failure = StoreError(.io, path: next.path, "sealing failed: \(error)")
+            }
+            condition.lock()
+            busy = false
+            if let failure { errors.append(failure) } else { sealedCount += 1 }
+            condition.broadcast()
+        }
+        condition.broadcast()
+        condition.unlock()
+    }
+}

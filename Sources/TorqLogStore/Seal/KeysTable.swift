@@ -1,0 +1,89 @@
+/// The keys of a block's records (FORMAT.md §7.2): what a WAL frame header
+/// holds besides the payload, kept beside the compressed JSONL so that
+/// filters never parse JSON and sealing loses nothing.
+struct KeysTable {
+    struct Entry: Equatable {
+        var run: UInt32 = SealedFormat.noRun
+        var type: UInt16 = SealedFormat.noType
+        var flags: UInt8 = 0
+        var time: Int64 = 0
+    }
+
+    var runs: [[UInt8]] = []
+    var types: [[UInt8]] = []
+    var entries: [Entry] = []
+    private var runIndex: [[UInt8]: UInt32] = [:]
+    private var typeIndex: [[UInt8]: UInt16] = [:]
+
+    /// Whether another record could overflow the type dictionary (the sealer then starts a new block).
+    var isFull: Bool { types.count >= Int(SealedFormat.noType) - 1 || runs.count >= Int(UInt32.max) - 1 }
+
+    mutating func removeAll() {
+        runs.removeAll(keepingCapacity: true); types.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        runIndex.removeAll(keepingCapacity: true); typeIndex.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds the keys of one record (a WAL frame's header fields).
+    mutating func add(run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
+        var e = Entry(flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
+        if let run {
+            let key = Array(run)
+            if let i = runIndex[key] { e.run = i } else {
+                e.run = UInt32(runs.count); runIndex[key] = e.run; runs.append(key)
+            }
+        }
+        if let type {
+            let key = Array(type)
+            if let i = typeIndex[key] { e.type = i } else {
+                e.type = UInt16(types.count); typeIndex[key] = e.type; types.append(key)
+            }
+        }
+        entries.append(e)
+    }
+
+    func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + entries.count * SealedFormat.keyEntrySize)
+        out.appendLE(UInt32(entries.count))
+        out.appendLE(UInt32(runs.count))
+        for r in runs { out.appendLE(UInt16(r.count)); out.append(contentsOf: r) }
+        out.appendLE(UInt32(types.count))
+        for t in types { out.append(UInt8(t.count)); out.append(contentsOf: t) }
+        for e in entries {
+            out.appendLE(e.run); out.appendLE(e.type); out.append(e.flags); out.append(0); out.appendLE(e.time)
+        }
+        return out
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws -> KeysTable {
+        var r = ByteReader(bytes)
+        var t = KeysTable()
+        let count = Int(try r.u32())
+        let nRuns = Int(try r.u32())
+        guard nRuns <= bytes.count / 2 else { throw FormatProblem("keys table lists \(nRuns) runs") }
+        for _ in 0..<nRuns { t.runs.append(try r.bytes(Int(try r.u16()))) }
+        let nTypes = Int(try r.u32())
+        guard nTypes <= bytes.count else { throw FormatProblem("keys table lists \(nTypes) types") }
+        for _ in 0..<nTypes { t.types.append(try r.bytes(Int(try r.u8()))) }
+        guard r.remaining == count * SealedFormat.keyEntrySize else {
+            throw FormatProblem("keys table holds \(r.remaining) bytes of entries for \(count) records")
+        }
+        t.entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let run = try r.u32(), type = try r.u16(), flagBits = try r.u8()
+            _ = try r.u8()
+            let e = Entry(run: run, type: type, flags: flagBits, time: try r.i64())
+            let flags = FrameHeader.Flags(rawValue: e.flags)
+            guard flags.isSubset(of: .known),
+                  (e.run == SealedFormat.noRun) != flags.contains(.hasRun),
+                  (e.type == SealedFormat.noType) != flags.contains(.hasType),
+                  e.run == SealedFormat.noRun || Int(e.run) < nRuns,
+                  e.type == SealedFormat.noType || Int(e.type) < nTypes else {
+                throw FormatProblem("keys table entry \(t.entries.count) is inconsistent")
+            }
+            t.entries.append(e)
+        }
+        return t
+    }
+}

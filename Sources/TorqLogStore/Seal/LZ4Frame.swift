@@ -1,0 +1,88 @@
+import CLZ4
+
+/// Standard LZ4 frames (the format `lz4 -dc` reads), through system liblz4's LZ4F API.
+enum LZ4Frame {
+    /// Frame preferences torqlog writes: 256 KiB linked blocks, content size
+    /// and content checksum (xxHash32) in the frame, fast compression (`lz4 -1`).
+    static func preferences(contentSize: Int) -> LZ4F_preferences_t {
+        var p = LZ4F_preferences_t()
+        p.frameInfo.blockSizeID = LZ4F_max256KB
+        p.frameInfo.blockMode = LZ4F_blockLinked
+        p.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        p.frameInfo.contentSize = UInt64(contentSize)
+        p.compressionLevel = 1
+        return p
+    }
+
+    /// Compresses `source` into one LZ4 frame appended to `output`.
+    static func compress(_ source: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws {
+        var prefs = preferences(contentSize: source.count)
+        let bound = LZ4F_compressFrameBound(source.count, &prefs)
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: bound))
+        let written = output.withUnsafeMutableBytes { out in
+            LZ4F_compressFrame(out.baseAddress! + start, bound, source.baseAddress, source.count, &prefs)
+        }
+        if LZ4F_isError(written) != 0 {
+            output.removeLast(bound)
+            throw StoreError(.io, "LZ4 compression failed: \(String(cString: LZ4F_getErrorName(written)))")
+        }
+        output.removeLast(bound - written)
+    }
+
+    /// A reusable decompression context.
+    final class Decompressor {
+        private var context: OpaquePointer?
+
+        init() throws {
+            var ctx: OpaquePointer?
+            let r = LZ4F_createDecompressionContext(&ctx, UInt32(LZ4F_VERSION))
+            guard LZ4F_isError(r) == 0, let ctx else {
+                throw StoreError(.io, "cannot create an LZ4 decompression context")
+            }
+            context = ctx
+        }
+
+        deinit { LZ4F_freeDecompressionContext(context) }
+
+        /// Decompresses exactly one whole LZ4 frame `frame` into `output` (replacing its content).
+        /// Throws a message when the frame is damaged, truncated, followed by extra bytes,
+        /// or decompresses to a size other than `expectedSize`.
+        func decompress(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into output: inout [UInt8]) throws(DecompressionError) {
+            LZ4F_resetDecompressionContext(context)
+            if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
+            var srcOffset = 0
+            var dstOffset = 0
+            while true {
+                var srcSize = frame.count - srcOffset
+                var dstSize = output.count - dstOffset
+                let hint = output.withUnsafeMutableBytes { out in
+                    LZ4F_decompress(context, out.baseAddress! + dstOffset, &dstSize, frame.baseAddress! + srcOffset, &srcSize, nil)
+                }
+                if LZ4F_isError(hint) != 0 {
+                    throw DecompressionError("LZ4 frame damaged: \(String(cString: LZ4F_getErrorName(hint)))")
+                }
+                srcOffset += srcSize
+                dstOffset += dstSize
+                if hint == 0 { break }  // frame complete (and its checksum verified)
+                if srcOffset >= frame.count { throw DecompressionError("LZ4 frame truncated") }
+                if dstOffset >= output.count {
+                    if dstOffset > expectedSize { throw DecompressionError("LZ4 frame larger than the \(expectedSize) bytes the index says") }
+                    output.append(contentsOf: repeatElement(0, count: max(4096, output.count / 2)))
+                }
+            }
+            guard srcOffset == frame.count else {
+                throw DecompressionError("\(frame.count - srcOffset) stray bytes after the LZ4 frame")
+            }
+            guard dstOffset == expectedSize else {
+                throw DecompressionError("LZ4 frame holds \(dstOffset) bytes, the index says \(expectedSize)")
+            }
+        }
+    }
+
+    /// Why a frame did not decompress.
+    struct DecompressionError: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+}

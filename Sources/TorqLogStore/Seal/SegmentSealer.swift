@@ -1,0 +1,169 @@
+/// Turns a closed WAL segment into a sealed segment (FORMAT.md §7), crash-safely:
+/// write `NAME.lz4.tmp`, fdatasync, rename to `NAME.lz4`, fsync the directory,
+/// and only then remove the WAL segment (and fsync the directory again).
+struct SegmentSealer {
+    let directory: StoreDirectory
+
+    /// What sealing one segment did.
+    struct Result: Sendable {
+        var records: Int
+        var jsonlBytes: Int64
+        var sealedBytes: Int64
+        var walBytes: Int64
+        var path: String
+    }
+
+    /// Seals the WAL segment `wal`; the WAL file is removed afterwards.
+    /// Throws (leaving the WAL untouched) if any frame of it fails a check.
+    func seal(_ wal: SegmentFileName) throws -> Result {
+        let cursor = try SegmentCursor(path: wal.path, verifyPayload: true)
+        guard cursor.header.baseSequence == wal.base else {
+            throw StoreError(.corruption, path: wal.path, offset: 16, "segment header says base sequence \(cursor.header.baseSequence)")
+        }
+        let finalPath = directory.file(SealedFormat.name(wal.base))
+        let writer = SealedSegmentWriter(path: finalPath + ".tmp", firstSequence: wal.base)
+        try writer.open()
+        loop: while true {
+            switch try cursor.next() {
+            case .frame(let f):
+                try writer.add(payload: f.payload!, run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
+            case .end: break loop
+            case .partial(let at, let reason), .corrupt(let at, let reason):
+                writer.abandon()
+                throw StoreError(.corruption, path: wal.path, offset: at, reason + "; not sealing this segment")
+            case .zeroTail(let at):
+                writer.abandon()
+                throw StoreError(.corruption, path: wal.path, offset: at, "zero-filled bytes; not sealing this segment")
+            }
+        }
+        let summary = try writer.finish()
+        try Filesystem.rename(finalPath + ".tmp", finalPath)
+        try Filesystem.syncDirectory(directory.path)
+        try SealPoint.reached(.renamed)
+        let walBytes = Filesystem.fileSize(wal.path) ?? 0
+        try Filesystem.remove(wal.path)
+        try Filesystem.syncDirectory(directory.path)
+        return Result(records: summary.records, jsonlBytes: summary.jsonlBytes, sealedBytes: summary.fileBytes,
+                      walBytes: walBytes, path: finalPath)
+    }
+}
+
+/// Writes a sealed segment from records given in sequence order.
+final class SealedSegmentWriter {
+    let path: String
+    let firstSequence: UInt64
+    private var file: OwnedFile?
+    private var offset: UInt64 = 0
+    private var jsonl: [UInt8] = []
+    private var keys = KeysTable()
+    private var blockMinTime = Int64.max, blockMaxTime = Int64.min
+    private var blockFirst: UInt64
+    private var blockRuns = Set<[UInt8]>()
+    private var index: SealedIndex
+    private var frame: [UInt8] = []
+    private var types: [[UInt8]: UInt64] = [:]
+
+    init(path: String, firstSequence: UInt64) {
+        self.path = path
+        self.firstSequence = firstSequence
+        self.blockFirst = firstSequence
+        index = SealedIndex(blocks: [], runs: [:], recordCount: 0, jsonlBytes: 0, minTime: .max, maxTime: .min, firstSequence: firstSequence)
+        jsonl.reserveCapacity(SealedFormat.targetBlockSize + (1 << 16))
+    }
+
+    func open() throws {
+        file = try OwnedFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    }
+
+    /// Adds one record (its payload and keys as a WAL frame has them).
+    func add(payload: UnsafeRawBufferPointer, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?,
+             flags: FrameHeader.Flags, time: Int64) throws {
+        if keys.isFull { try flushBlock() }
+        jsonl.append(contentsOf: payload)
+        jsonl.append(0x0A)
+        keys.add(run: run, type: type, flags: flags, time: time)
+        if flags.contains(.hasTime) {
+            blockMinTime = min(blockMinTime, time); blockMaxTime = max(blockMaxTime, time)
+        }
+        if let run { blockRuns.insert(Array(run)) } else { index.recordsWithoutRun += 1 }
+        if let type { types[Array(type), default: 0] += 1 }
+        if jsonl.count >= SealedFormat.targetBlockSize { try flushBlock() }
+    }
+
+    private func flushBlock() throws {
+        guard !keys.entries.isEmpty, let file else { return }
+        frame.removeAll(keepingCapacity: true)
+        try jsonl.withUnsafeBytes { try LZ4Frame.compress($0, appendingTo: &frame) }
+        let dataLength = frame.count
+        // The keys frame: a skippable frame whose content is an LZ4 frame of the keys table.
+        let table = keys.encoded()
+        var packed: [UInt8] = []
+        try table.withUnsafeBytes { try LZ4Frame.compress($0, appendingTo: &packed) }
+        frame.appendLE(SealedFormat.keysMagic)
+        frame.appendLE(UInt32(packed.count + 4))
+        frame.appendLE(UInt32(table.count))
+        frame.append(contentsOf: packed)
+        let crc = frame.withUnsafeBytes { CRC32C.checksum($0) }
+        try frame.withUnsafeBytes { try file.writeAll($0) }
+        let block = SealedBlock(offset: offset, dataLength: UInt32(dataLength), keysLength: UInt32(frame.count - dataLength),
+                                jsonlLength: UInt32(jsonl.count), count: UInt32(keys.entries.count), firstSequence: blockFirst,
+                                minTime: blockMinTime, maxTime: blockMaxTime, crc: crc)
+        let blockNumber = UInt32(index.blocks.count)
+        index.blocks.append(block)
+        for run in blockRuns { index.runs[run, default: []].append(blockNumber) }
+        index.recordCount += UInt64(keys.entries.count)
+        index.jsonlBytes += UInt64(jsonl.count)
+        index.minTime = min(index.minTime, blockMinTime)
+        index.maxTime = max(index.maxTime, blockMaxTime)
+        offset += UInt64(frame.count)
+        blockFirst += UInt64(keys.entries.count)
+        jsonl.removeAll(keepingCapacity: true)
+        keys.removeAll()
+        blockRuns.removeAll(keepingCapacity: true)
+        blockMinTime = .max
+        blockMaxTime = .min
+    }
+
+    /// Writes the last block, the index frame and the trailer; fdatasyncs. Returns totals.
+    func finish() throws -> (records: Int, jsonlBytes: Int64, fileBytes: Int64) {
+        try flushBlock()
+        guard let file else { throw StoreError(.invalidArgument, path: path, "sealed segment writer not open") }
+        index.types = types
+        let body = index.encoded()
+        let bodyCRC = body.withUnsafeBytes { CRC32C.checksum($0) }
+        var out: [UInt8] = []
+        out.appendLE(SealedFormat.indexMagic)
+        out.appendLE(UInt32(body.count + SealedFormat.trailerSize))
+        let bodyOffset = offset + 8
+        out.append(contentsOf: body)
+        out.append(contentsOf: SealedTrailer(indexOffset: bodyOffset, indexLength: UInt32(body.count), indexCRC: bodyCRC,
+                                             firstSequence: firstSequence, recordCount: index.recordCount).encoded())
+        try out.withUnsafeBytes { try file.writeAll($0) }
+        try file.syncData()
+        offset += UInt64(out.count)
+        self.file = nil
+        return (Int(index.recordCount), Int64(index.jsonlBytes), Int64(offset))
+    }
+
+    /// Removes the temporary file.
+    func abandon() {
+        file = nil
+        try? Filesystem.remove(path)
+    }
+}
+
+/// Test hook: named points of the seal and compaction protocols where a test
+/// process can ask to be killed (`TORQLOG_CRASH_AT=renamed`), so crash tests hit
+/// every step. Does nothing unless the variable is set.
+enum SealPoint: String {
+    case renamed, compactionRenamed, compactionWritten
+
+    static func reached(_ point: SealPoint) throws {
+        guard let v = getenv("TORQLOG_CRASH_AT"), String(cString: v) == point.rawValue else { return }
+        kill(getpid(), SIGKILL)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
