@@ -17,7 +17,7 @@ struct TorqLog: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, ExportCommand.self, ReplayCommand.self, TailCommand.self,
-            SealCommand.self, VerifyCommand.self, InfoCommand.self, DemoCommand.self,
+            SealCommand.self, CompactCommand.self, ArchiveCommand.self, VerifyCommand.self, InfoCommand.self, DemoCommand.self,
         ]
     )
 

@@ -131,7 +131,7 @@ public final class LiveReader {
             }
         }
         let s = try SealedSegment(path: sealedPath, base: segmentBase)
-        let first = s.index.blocks.firstIndex { $0.firstSequence + UInt64($0.count) > position.sequence } ?? s.index.blocks.count
+        let first = s.index.blocks.firstIndex { $0.lastSequence >= position.sequence } ?? s.index.blocks.count
         return .sealed(s, block: first)
     }
 

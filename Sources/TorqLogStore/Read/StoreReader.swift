@@ -25,6 +25,28 @@ public final class StoreReader {
         self.segments = try directory.segments()
     }
 
+    /// Reads one segment file on its own (a `.wal` or sealed `.lz4` file named
+    /// by its base sequence, e.g. given on a command line), verified, in order.
+    public static func forEach(segmentFile path: String, _ filter: RecordFilter = RecordFilter(),
+                               _ body: (RecordView) throws -> Bool) throws {
+        let name = String(path.split(separator: "/").last ?? "")
+        let dir = Filesystem.parentPath(of: path)
+        let reader = try StoreReader(directory: StoreDirectory(dir.isEmpty ? "." : dir), only: name)
+        try reader.forEach(filter, body)
+    }
+
+    private init(directory: StoreDirectory, only name: String) throws {
+        self.directory = directory
+        if let base = SealedFormat.parseName(name) {
+            segments = [SegmentFileName(base: base, path: directory.file(name), kind: .sealed)]
+        } else if let base = SegmentName.parseWAL(name) {
+            segments = [SegmentFileName(base: base, path: directory.file(name), kind: .wal)]
+        } else {
+            throw StoreError(.invalidArgument, path: directory.file(name),
+                             "not a segment file name (20 digits followed by .wal or .lz4)")
+        }
+    }
+
     /// The open sealed segment `seg` (trailer and index read once).
     func sealed(_ seg: SegmentFileName) throws -> SealedSegment {
         if let s = sealedCache[seg.base] { return s }
@@ -70,6 +92,7 @@ public final class StoreReader {
         var expected: UInt64?
         for i in segments.indices {
             let seg = segments[i]
+            if try isCovered(i, after: expected) { continue }
             try checkContiguous(expected, seg)
             switch try open(i) {
             case .sealed(let s):
@@ -216,6 +239,13 @@ public final class StoreReader {
                 throw StoreError(.corruption, path: segment.path, offset: at, "zero-filled bytes in a closed segment")
             }
         }
+    }
+
+    /// A sealed segment wholly below `expected` is the leftover of an interrupted
+    /// merge (FORMAT.md §8): its records are in the merged segment before it.
+    private func isCovered(_ i: Int, after expected: UInt64?) throws -> Bool {
+        guard let expected, segments[i].kind == .sealed, segments[i].base < expected else { return false }
+        return try sealed(segments[i]).endSequence <= expected
     }
 
     /// Segments must follow each other without a gap (FORMAT.md §1).

@@ -58,9 +58,9 @@ public struct StoreStatistics: Sendable {
                     firstTime = min(firstTime ?? idx.minTime, idx.minTime)
                     lastTime = max(lastTime ?? idx.maxTime, idx.maxTime)
                 }
-                if idx.recordCount > 0 {
-                    if firstSequence == nil { firstSequence = seg.base }
-                    lastSequence = sealed.endSequence - 1
+                if let firstBlock = idx.blocks.first, let lastBlock = idx.blocks.last {
+                    if firstSequence == nil { firstSequence = firstBlock.firstSequence }
+                    lastSequence = lastBlock.lastSequence
                 }
                 recordsWithoutRun += Int(idx.recordsWithoutRun)
                 records += s.records

@@ -14,8 +14,13 @@ final class BackgroundSealer: @unchecked Sendable {
     private var errors: [StoreError] = []
     private var sealedCount = 0
 
-    init(directory: StoreDirectory) {
+    private let retention: RetentionPolicy?
+    private let directory: StoreDirectory
+
+    init(directory: StoreDirectory, retention: RetentionPolicy? = nil) {
         sealer = SegmentSealer(directory: directory)
+        self.retention = retention
+        self.directory = directory
         let t = Thread { [self] in run() }
         t.name = "torqlog-seal"
         t.start()
@@ -56,7 +61,10 @@ final class BackgroundSealer: @unchecked Sendable {
             busy = true
             condition.unlock()
             var failure: StoreError?
-            do { _ = try sealer.seal(next) } catch let e as StoreError { failure = e } catch {
+            do {
+                _ = try sealer.seal(next)
+                if let retention { _ = try retention.apply(Compactor(directory: directory)) }
+            } catch let e as StoreError { failure = e } catch {
                 failure = StoreError(.io, path: next.path, "sealing failed: \(error)")
             }
             condition.lock()

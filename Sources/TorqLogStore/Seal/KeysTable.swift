@@ -3,6 +3,8 @@
 /// filters never parse JSON and sealing loses nothing.
 struct KeysTable {
     struct Entry: Equatable {
+        /// The record's sequence minus the block's first sequence.
+        var sequenceDelta: UInt32 = 0
         var run: UInt32 = SealedFormat.noRun
         var type: UInt16 = SealedFormat.noType
         var flags: UInt8 = 0
@@ -25,8 +27,8 @@ struct KeysTable {
     }
 
     /// Adds the keys of one record (a WAL frame's header fields).
-    mutating func add(run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
-        var e = Entry(flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
+    mutating func add(sequenceDelta: UInt32, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
+        var e = Entry(sequenceDelta: sequenceDelta, flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
         if let run {
             let key = Array(run)
             if let i = runIndex[key] { e.run = i } else {
@@ -51,7 +53,7 @@ struct KeysTable {
         out.appendLE(UInt32(types.count))
         for t in types { out.append(UInt8(t.count)); out.append(contentsOf: t) }
         for e in entries {
-            out.appendLE(e.run); out.appendLE(e.type); out.append(e.flags); out.append(0); out.appendLE(e.time)
+            out.appendLE(e.sequenceDelta); out.appendLE(e.run); out.appendLE(e.type); out.append(e.flags); out.append(0); out.appendLE(e.time)
         }
         return out
     }
@@ -71,9 +73,12 @@ struct KeysTable {
         }
         t.entries.reserveCapacity(count)
         for _ in 0..<count {
-            let run = try r.u32(), type = try r.u16(), flagBits = try r.u8()
+            let delta = try r.u32(), run = try r.u32(), type = try r.u16(), flagBits = try r.u8()
             _ = try r.u8()
-            let e = Entry(run: run, type: type, flags: flagBits, time: try r.i64())
+            let e = Entry(sequenceDelta: delta, run: run, type: type, flags: flagBits, time: try r.i64())
+            guard t.entries.last.map({ $0.sequenceDelta < delta }) ?? (delta == 0) else {
+                throw FormatProblem("keys table entry \(t.entries.count): sequences not ascending")
+            }
             let flags = FrameHeader.Flags(rawValue: e.flags)
             guard flags.isSubset(of: .known),
                   (e.run == SealedFormat.noRun) != flags.contains(.hasRun),

@@ -17,7 +17,7 @@ enum SealedFormat {
     /// Bytes of one block entry in the index.
     static let blockEntrySize = 56
     /// Bytes of one record entry in a keys table.
-    static let keyEntrySize = 16
+    static let keyEntrySize = 20
     /// Uncompressed JSONL per block before a new block starts.
     static let targetBlockSize = 256 << 10
     /// "No run" / "no type" in a keys table.
@@ -53,6 +53,8 @@ struct SealedBlock: Sendable, Equatable {
     var count: UInt32
     /// Sequence number of its first record.
     var firstSequence: UInt64
+    /// Its last record's sequence minus its first's (count − 1 unless records were compacted away).
+    var span: UInt32
     /// Smallest and largest event time in the block (`Int64.max`/`Int64.min` when none has one).
     var minTime: Int64
     var maxTime: Int64
@@ -64,14 +66,17 @@ struct SealedBlock: Sendable, Equatable {
     func encode(into out: inout [UInt8]) {
         out.appendLE(offset); out.appendLE(dataLength); out.appendLE(keysLength); out.appendLE(jsonlLength)
         out.appendLE(count); out.appendLE(firstSequence); out.appendLE(minTime); out.appendLE(maxTime)
-        out.appendLE(crc); out.appendLE(UInt32(0))
+        out.appendLE(crc); out.appendLE(span)
     }
 
+    /// Sequence number of its last record.
+    var lastSequence: UInt64 { firstSequence + UInt64(span) }
+
     static func decode(_ r: inout ByteReader) throws -> SealedBlock {
-        let b = SealedBlock(offset: try r.u64(), dataLength: try r.u32(), keysLength: try r.u32(), jsonlLength: try r.u32(),
-                            count: try r.u32(), firstSequence: try r.u64(), minTime: try r.i64(), maxTime: try r.i64(), crc: try r.u32())
-        _ = try r.u32()
-        return b
+        let offset = try r.u64(), dataLength = try r.u32(), keysLength = try r.u32(), jsonlLength = try r.u32()
+        let count = try r.u32(), first = try r.u64(), minTime = try r.i64(), maxTime = try r.i64(), crc = try r.u32()
+        return SealedBlock(offset: offset, dataLength: dataLength, keysLength: keysLength, jsonlLength: jsonlLength, count: count,
+                           firstSequence: first, span: try r.u32(), minTime: minTime, maxTime: maxTime, crc: crc)
     }
 }
 
@@ -119,11 +124,15 @@ struct SealedIndex: Sendable {
     var types: [[UInt8]: UInt64] = [:]
     /// Records without a run key.
     var recordsWithoutRun: UInt64 = 0
+    /// Records without an event time.
+    var recordsWithoutTime: UInt64 = 0
     var recordCount: UInt64
     var jsonlBytes: UInt64
     var minTime: Int64
     var maxTime: Int64
     var firstSequence: UInt64
+    /// The sequence number the next segment starts at: every record here is below it.
+    var endSequence: UInt64
 
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
@@ -140,7 +149,9 @@ struct SealedIndex: Sendable {
             out.append(UInt8(key.count)); out.append(contentsOf: key); out.appendLE(n)
         }
         out.appendLE(recordsWithoutRun)
+        out.appendLE(recordsWithoutTime)
         out.appendLE(recordCount); out.appendLE(jsonlBytes); out.appendLE(minTime); out.appendLE(maxTime); out.appendLE(firstSequence)
+        out.appendLE(endSequence)
         return out
     }
 
@@ -178,10 +189,12 @@ struct SealedIndex: Sendable {
             types[key] = try r.u64()
         }
         let withoutRun = try r.u64()
+        let withoutTime = try r.u64()
         var idx = SealedIndex(blocks: blocks, runs: runs, recordCount: try r.u64(), jsonlBytes: try r.u64(),
-                              minTime: try r.i64(), maxTime: try r.i64(), firstSequence: try r.u64())
+                              minTime: try r.i64(), maxTime: try r.i64(), firstSequence: try r.u64(), endSequence: try r.u64())
         idx.types = types
         idx.recordsWithoutRun = withoutRun
+        idx.recordsWithoutTime = withoutTime
         guard r.remaining == 0 else { throw FormatProblem("\(r.remaining) stray bytes after the index") }
         return idx
     }

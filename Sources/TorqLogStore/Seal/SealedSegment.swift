@@ -43,21 +43,25 @@ final class SealedSegment {
         do { index = try body.withUnsafeBytes { try SealedIndex.decode($0) } } catch {
             throw StoreError(.corruption, path: path, offset: Int64(trailer.indexOffset), "index: \(error)")
         }
-        guard index.firstSequence == base, trailer.firstSequence == base, index.recordCount == trailer.recordCount else {
+        guard index.firstSequence == base, trailer.firstSequence == base, index.recordCount == trailer.recordCount,
+              index.endSequence >= base else {
             throw StoreError(.corruption, path: path, offset: Int64(trailer.indexOffset),
                              "index says first sequence \(index.firstSequence) and \(index.recordCount) records; name says \(base), trailer \(trailer.recordCount)")
         }
-        // Blocks must tile the data area in sequence order.
+        // Blocks must tile the data area, their sequences ascending within [base, end).
         var expectOffset: UInt64 = 0
-        var expectSeq = base
+        var nextSeq = base
+        var records: UInt64 = 0
         for (i, b) in index.blocks.enumerated() {
-            guard b.offset == expectOffset, b.firstSequence == expectSeq, b.count > 0 else {
+            guard b.offset == expectOffset, b.firstSequence >= nextSeq, b.count > 0, UInt64(b.span) >= UInt64(b.count) - 1,
+                  b.lastSequence < index.endSequence else {
                 throw StoreError(.corruption, path: path, offset: Int64(trailer.indexOffset), "index entry of block \(i) is inconsistent")
             }
             expectOffset += UInt64(b.totalLength)
-            expectSeq += UInt64(b.count)
+            nextSeq = b.lastSequence + 1
+            records += UInt64(b.count)
         }
-        guard expectOffset + 8 == trailer.indexOffset, expectSeq == base + index.recordCount else {
+        guard expectOffset + 8 == trailer.indexOffset, records == index.recordCount else {
             throw StoreError(.corruption, path: path, offset: Int64(trailer.indexOffset), "index blocks do not cover the segment")
         }
         self.path = path
@@ -67,8 +71,8 @@ final class SealedSegment {
         self.file = file
     }
 
-    /// The sequence number after the segment's last record.
-    var endSequence: UInt64 { base + index.recordCount }
+    /// Where the next segment starts; every record here is below it.
+    var endSequence: UInt64 { index.endSequence }
 
     /// The blocks that may hold records matching `filter` (by run and time, from the index).
     func candidateBlocks(_ filter: RecordFilter) -> [Int] {
@@ -108,7 +112,7 @@ final class DecodedBlock {
     var jsonl: [UInt8] = []
     var lineStarts: [Int] = []
     var keys = KeysTable()
-    var entry = SealedBlock(offset: 0, dataLength: 0, keysLength: 0, jsonlLength: 0, count: 0, firstSequence: 0, minTime: 0, maxTime: 0, crc: 0)
+    var entry = SealedBlock(offset: 0, dataLength: 0, keysLength: 0, jsonlLength: 0, count: 0, firstSequence: 0, span: 0, minTime: 0, maxTime: 0, crc: 0)
     private var tableBytes: [UInt8] = []
     private let decompressor: LZ4Frame.Decompressor
 
@@ -141,8 +145,8 @@ final class DecodedBlock {
             } catch let e as LZ4Frame.DecompressionError { throw FormatProblem("keys frame: \(e.message)") }
         }
         keys = try tableBytes.withUnsafeBytes { try KeysTable.decode(UnsafeRawBufferPointer(rebasing: $0[0..<tableSize])) }
-        guard keys.entries.count == Int(b.count) else {
-            throw FormatProblem("keys table has \(keys.entries.count) records, the index says \(b.count)")
+        guard keys.entries.count == Int(b.count), keys.entries.last?.sequenceDelta == b.span else {
+            throw FormatProblem("keys table has \(keys.entries.count) records up to +\(keys.entries.last?.sequenceDelta ?? 0), the index says \(b.count) up to +\(b.span)")
         }
         lineStarts.removeAll(keepingCapacity: true)
         let n = Int(b.jsonlLength)
@@ -162,6 +166,19 @@ final class DecodedBlock {
         lineStarts.append(n)  // sentinel: the next line would start after the last newline
     }
 
+    /// The frame flags of the record with sequence `sequence` in this block.
+    func flags(of sequence: UInt64) -> FrameHeader.Flags {
+        let delta = UInt32(sequence - entry.firstSequence)
+        var lo = 0, hi = keys.entries.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let d = keys.entries[mid].sequenceDelta
+            if d == delta { return FrameHeader.Flags(rawValue: keys.entries[mid].flags) }
+            if d < delta { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return []
+    }
+
     /// Calls `body` with each record of the block that matches `filter`, from
     /// record `from` on; returns false when `body` asked to stop.
     func forEach(_ filter: RecordFilter, segment: UInt64, from: Int = 0, _ body: (RecordView) throws -> Bool) throws -> Bool {
@@ -176,7 +193,7 @@ final class DecodedBlock {
                 let keep = try withOptionalBytes(flags.contains(.hasRun) ? keys.runs[Int(e.run)] : nil) { run in
                     try withOptionalBytes(flags.contains(.hasType) ? keys.types[Int(e.type)] : nil) { type in
                         guard filter.matches(run: run, type: type, time: time) else { return true }
-                        let seq = first + UInt64(i)
+                        let seq = first + UInt64(e.sequenceDelta)
                         return try body(RecordView(sequence: seq, time: time, runKey: run, type: type, payload: payload,
                                                    location: FrameLocation(segment: segment, offset: location, sequence: seq)))
                     }

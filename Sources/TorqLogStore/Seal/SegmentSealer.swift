@@ -26,7 +26,7 @@ struct SegmentSealer {
         loop: while true {
             switch try cursor.next() {
             case .frame(let f):
-                try writer.add(payload: f.payload!, run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
+                try writer.add(sequence: f.sequence, payload: f.payload!, run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
             case .end: break loop
             case .partial(let at, let reason), .corrupt(let at, let reason):
                 writer.abandon()
@@ -36,7 +36,7 @@ struct SegmentSealer {
                 throw StoreError(.corruption, path: wal.path, offset: at, "zero-filled bytes; not sealing this segment")
             }
         }
-        let summary = try writer.finish()
+        let summary = try writer.finish(endSequence: cursor.expectedSequence)
         try Filesystem.rename(finalPath + ".tmp", finalPath)
         try Filesystem.syncDirectory(directory.path)
         try SealPoint.reached(.renamed)
@@ -67,7 +67,8 @@ final class SealedSegmentWriter {
         self.path = path
         self.firstSequence = firstSequence
         self.blockFirst = firstSequence
-        index = SealedIndex(blocks: [], runs: [:], recordCount: 0, jsonlBytes: 0, minTime: .max, maxTime: .min, firstSequence: firstSequence)
+        index = SealedIndex(blocks: [], runs: [:], recordCount: 0, jsonlBytes: 0, minTime: .max, maxTime: .min,
+                            firstSequence: firstSequence, endSequence: firstSequence)
         jsonl.reserveCapacity(SealedFormat.targetBlockSize + (1 << 16))
     }
 
@@ -75,15 +76,24 @@ final class SealedSegmentWriter {
         file = try OwnedFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
     }
 
-    /// Adds one record (its payload and keys as a WAL frame has them).
-    func add(payload: UnsafeRawBufferPointer, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?,
+    private var lastSequence: UInt64?
+
+    /// Adds one record (its sequence, payload and keys as a WAL frame has them); sequences must ascend.
+    func add(sequence: UInt64, payload: UnsafeRawBufferPointer, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?,
              flags: FrameHeader.Flags, time: Int64) throws {
-        if keys.isFull { try flushBlock() }
+        guard sequence >= firstSequence, lastSequence.map({ sequence > $0 }) ?? true else {
+            throw StoreError(.invalidArgument, path: path, "record sequence \(sequence) out of order")
+        }
+        if keys.isFull || (!keys.entries.isEmpty && sequence - blockFirst > UInt64(UInt32.max)) { try flushBlock() }
+        if keys.entries.isEmpty { blockFirst = sequence }
+        lastSequence = sequence
         jsonl.append(contentsOf: payload)
         jsonl.append(0x0A)
-        keys.add(run: run, type: type, flags: flags, time: time)
+        keys.add(sequenceDelta: UInt32(sequence - blockFirst), run: run, type: type, flags: flags, time: time)
         if flags.contains(.hasTime) {
             blockMinTime = min(blockMinTime, time); blockMaxTime = max(blockMaxTime, time)
+        } else {
+            index.recordsWithoutTime += 1
         }
         if let run { blockRuns.insert(Array(run)) } else { index.recordsWithoutRun += 1 }
         if let type { types[Array(type), default: 0] += 1 }
@@ -107,7 +117,7 @@ final class SealedSegmentWriter {
         try frame.withUnsafeBytes { try file.writeAll($0) }
         let block = SealedBlock(offset: offset, dataLength: UInt32(dataLength), keysLength: UInt32(frame.count - dataLength),
                                 jsonlLength: UInt32(jsonl.count), count: UInt32(keys.entries.count), firstSequence: blockFirst,
-                                minTime: blockMinTime, maxTime: blockMaxTime, crc: crc)
+                                span: keys.entries.last?.sequenceDelta ?? 0, minTime: blockMinTime, maxTime: blockMaxTime, crc: crc)
         let blockNumber = UInt32(index.blocks.count)
         index.blocks.append(block)
         for run in blockRuns { index.runs[run, default: []].append(blockNumber) }
@@ -116,7 +126,6 @@ final class SealedSegmentWriter {
         index.minTime = min(index.minTime, blockMinTime)
         index.maxTime = max(index.maxTime, blockMaxTime)
         offset += UInt64(frame.count)
-        blockFirst += UInt64(keys.entries.count)
         jsonl.removeAll(keepingCapacity: true)
         keys.removeAll()
         blockRuns.removeAll(keepingCapacity: true)
@@ -125,8 +134,13 @@ final class SealedSegmentWriter {
     }
 
     /// Writes the last block, the index frame and the trailer; fdatasyncs. Returns totals.
-    func finish() throws -> (records: Int, jsonlBytes: Int64, fileBytes: Int64) {
+    /// `endSequence` is where the next segment starts (above every record here).
+    func finish(endSequence: UInt64) throws -> (records: Int, jsonlBytes: Int64, fileBytes: Int64) {
         try flushBlock()
+        guard endSequence > (lastSequence ?? firstSequence) || (lastSequence == nil && endSequence >= firstSequence) else {
+            throw StoreError(.invalidArgument, path: path, "end sequence \(endSequence) is not above the last record")
+        }
+        index.endSequence = endSequence
         guard let file else { throw StoreError(.invalidArgument, path: path, "sealed segment writer not open") }
         index.types = types
         let body = index.encoded()

@@ -19,6 +19,11 @@ public final class LogWriter: Sendable {
         public var durability: DurabilityPolicy = .defaultBatch
         /// Seal each WAL segment (LZ4, indexed) in the background once it is closed (default true).
         public var sealClosedSegments: Bool = true
+        /// Retention applied in the background after each segment is sealed
+        /// (default: the policy saved in the store's `retention.json`, if any).
+        public var retention: RetentionPolicy?
+        /// Whether to apply the store's saved policy when `retention` is nil (default true).
+        public var applySavedRetention = true
         /// Called (on the syncing thread) after records become durable, with the
         /// number of the first record that is not yet durable: every record
         /// below it is durable. Under `never`, called after each write.
@@ -47,6 +52,8 @@ public final class LogWriter: Sendable {
         public var temporaryFilesRemoved: Int
         /// WAL segments removed because their sealed twin was complete (a seal interrupted before cleanup).
         public var sealedDuplicatesRemoved = 0
+        /// Sealed segments removed because a merged segment covers them (a merge interrupted before cleanup).
+        public var coveredSegmentsRemoved = 0
     }
 
     private struct State: ~Copyable {
@@ -96,6 +103,7 @@ public final class LogWriter: Sendable {
             duplicates += 1
         }
         if duplicates > 0 { try Filesystem.syncDirectory(directory.path) }
+        let covered = try Compactor.removeCoveredSegments(directory)
         var segments = try directory.segments()
         if segments.last?.kind != .wal {
             // Empty store, or everything sealed: start a WAL segment after the last sealed one.
@@ -105,7 +113,8 @@ public final class LogWriter: Sendable {
         }
         let last = segments[segments.count - 1]
         let file = try OwnedFile.open(last.path, flags: O_RDWR | O_APPEND)
-        var recovery = Recovery(bytesDropped: 0, segment: last.path, temporaryFilesRemoved: removed, sealedDuplicatesRemoved: duplicates)
+        var recovery = Recovery(bytesDropped: 0, segment: last.path, temporaryFilesRemoved: removed, sealedDuplicatesRemoved: duplicates,
+                                coveredSegmentsRemoved: covered)
         let cursor = try SegmentCursor(file: file, verifyPayload: true)
         guard cursor.header.baseSequence == last.base else {
             throw StoreError(.corruption, path: last.path, offset: 16,
@@ -148,7 +157,8 @@ public final class LogWriter: Sendable {
             self.syncer = nil
         }
         if options.sealClosedSegments {
-            let sealer = BackgroundSealer(directory: directory)
+            let sealer = BackgroundSealer(directory: directory,
+                                          retention: options.retention ?? (options.applySavedRetention ? RetentionPolicy.load(directory) : nil))
             for closed in segments.dropLast() where closed.kind == .wal { sealer.enqueue(closed) }
             self.sealer = sealer
         } else {

@@ -15,6 +15,9 @@ struct VerifyCommand: StoreCommand {
     @Flag(name: .shortAndLong, help: "Print only problems.")
     var quiet = false
 
+    @Flag(help: "Move damaged sealed segments to the store's quarantine/ folder (takes the writer lock); nothing is deleted.")
+    var quarantine = false
+
     func run() throws {
         let report = try StoreVerifier(directory: store).run()
         for p in report.problems {
@@ -25,6 +28,15 @@ struct VerifyCommand: StoreCommand {
             Console.write(report.isDamaged ? 2 : 1,
                 "\(store.path): \(report.segments) segments, \(report.records) valid records, \(Format.bytes(report.bytes)) checked: "
                 + (report.isDamaged ? "\(damaged) damaged region\(damaged == 1 ? "" : "s")\n" : "OK\n"))
+        }
+        for q in Quarantine.contents(store) {
+            Console.write(1, "note: \(store.path)/quarantine/\(q) was set aside by an earlier verify --quarantine\n")
+        }
+        if quarantine && report.isDamaged {
+            let writer = try LogWriter(directory: store, options: .init(durability: .always, sealClosedSegments: false))
+            let moved = try Quarantine(writer: writer).isolate(report)
+            try writer.close()
+            for m in moved { Console.write(2, "quarantined: \(m)\n") }
         }
         if report.isDamaged { throw ExitCode(1) }
     }

@@ -1,0 +1,211 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rewrites sealed segments: retention by age and size, merging small
+/// segments, and erasing one run everywhere (FORMAT.md §8).
+///
+/// Every rewrite is crash-safe, Kafka's way: the new segment is written under
+/// a temporary name, synced, renamed over the old one and the directory
+/// synced, so a crash leaves the old segment or the new one, never neither.
+/// A compactor needs the writer lock: make one from an open `LogWriter`.
+/// It only touches sealed segments; the writer keeps appending to the active WAL.
+public struct Compactor {
+    /// What a compaction did.
+    public struct Report: Sendable {
+        /// Segments deleted whole.
+        public var segmentsDeleted = 0
+        /// Segments rewritten (without some records, or merged).
+        public var segmentsRewritten = 0
+        /// Records removed.
+        public var recordsRemoved = 0
+        /// Bytes of segment files before and after.
+        public var bytesBefore: Int64 = 0
+        public var bytesAfter: Int64 = 0
+    }
+
+    let directory: StoreDirectory
+
+    /// A compactor for the store `writer` has open (and locked).
+    public init(writer: LogWriter) {
+        directory = writer.directory
+    }
+
+    init(directory: StoreDirectory) {
+        self.directory = directory
+    }
+
+    private func sealedSegments() throws -> [SealedSegment] {
+        try directory.segments().filter { $0.kind == .sealed }.map { try SealedSegment(path: $0.path, base: $0.base) }
+    }
+
+    private func totalBytes() throws -> Int64 {
+        try directory.segments().reduce(0) { $0 + (Filesystem.fileSize($1.path) ?? 0) }
+    }
+
+    /// Removes records older than `cutoff` (event time, nanoseconds): whole
+    /// segments whose every record is older go; a segment that straddles the
+    /// cutoff is rewritten without its expired records. Records without an
+    /// event time never expire by age.
+    public func removeRecords(olderThan cutoff: Int64) throws -> Report {
+        var report = Report()
+        report.bytesBefore = try totalBytes()
+        let sealed = try sealedSegments()
+        var prefix = true  // whole-segment deletion only from the oldest end, so segments stay contiguous
+        for s in sealed {
+            let idx = s.index
+            let expiresWhole = idx.recordCount == 0 || (idx.recordsWithoutTime == 0 && idx.maxTime < cutoff)
+            if prefix && expiresWhole {
+                try Filesystem.remove(s.path)
+                try Filesystem.syncDirectory(directory.path)
+                report.segmentsDeleted += 1
+                report.recordsRemoved += Int(idx.recordCount)
+                continue
+            }
+            prefix = false
+            // Nothing with a time, or nothing old enough: keep the segment as it is.
+            guard idx.minTime <= idx.maxTime, idx.minTime < cutoff else { continue }
+            let removed = try rewrite(s) { _, time in time.map { $0 >= cutoff } ?? true }
+            if removed > 0 { report.segmentsRewritten += 1; report.recordsRemoved += removed }
+        }
+        report.bytesAfter = try totalBytes()
+        return report
+    }
+
+    /// Deletes the oldest sealed segments until the store takes at most `maxBytes` on disk
+    /// (never the WAL segments; granularity: one segment).
+    public func trim(toBytes maxBytes: Int64) throws -> Report {
+        var report = Report()
+        report.bytesBefore = try totalBytes()
+        var total = report.bytesBefore
+        for s in try sealedSegments() where total > maxBytes {
+            let size = s.fileLength
+            try Filesystem.remove(s.path)
+            try Filesystem.syncDirectory(directory.path)
+            total -= size
+            report.segmentsDeleted += 1
+            report.recordsRemoved += Int(s.index.recordCount)
+        }
+        report.bytesAfter = try totalBytes()
+        return report
+    }
+
+    /// Erases every record of run `runKey` from every sealed segment (seal the
+    /// WAL first: `LogWriter.sealAll()`), then scans the store to prove it is gone.
+    public func dropRun(_ runKey: String) throws -> Report {
+        var report = Report()
+        report.bytesBefore = try totalBytes()
+        let key = Array(runKey.utf8)
+        for s in try sealedSegments() where s.index.runs[key] != nil {
+            let removed = try rewrite(s) { run, _ in run.map { !$0.elementsEqual(key) } ?? true }
+            report.recordsRemoved += removed
+            report.segmentsRewritten += 1
+        }
+        var left = 0
+        try StoreReader(directory: directory).forEach(RecordFilter(runKey: runKey)) { _ in left += 1; return true }
+        guard left == 0 else {
+            throw StoreError(.io, path: directory.path, "run \(runKey) still has \(left) records after dropping it (are they in the active WAL segment?)")
+        }
+        report.bytesAfter = try totalBytes()
+        return report
+    }
+
+    /// Merges runs of adjacent sealed segments smaller than `targetBytes` into
+    /// segments of about `targetBytes`.
+    public func merge(targetBytes: Int64) throws -> Report {
+        var report = Report()
+        report.bytesBefore = try totalBytes()
+        var group: [SealedSegment] = []
+        var groupBytes: Int64 = 0
+        func flush() throws {
+            defer { group.removeAll(); groupBytes = 0 }
+            guard group.count > 1, let first = group.first, let last = group.last else { return }
+            let tmp = first.path + ".tmp"
+            let writer = SealedSegmentWriter(path: tmp, firstSequence: first.base)
+            try writer.open()
+            let block = try DecodedBlock()
+            for s in group {
+                for b in s.index.blocks.indices {
+                    try s.read(block: b, into: block)
+                    _ = try block.forEach(RecordFilter(), segment: s.base) { r in
+                        try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type,
+                                       flags: block.flags(of: r.sequence), time: r.time ?? 0)
+                        return true
+                    }
+                }
+            }
+            _ = try writer.finish(endSequence: last.endSequence)
+            try Filesystem.rename(tmp, first.path)
+            try Filesystem.syncDirectory(directory.path)
+            try SealPoint.reached(.compactionRenamed)
+            // The merged segment now covers the others: they are redundant, remove them.
+            for s in group.dropFirst() { try Filesystem.remove(s.path) }
+            try Filesystem.syncDirectory(directory.path)
+            report.segmentsRewritten += 1
+            report.segmentsDeleted += group.count - 1
+        }
+        for s in try sealedSegments() {
+            if s.fileLength >= targetBytes || groupBytes + s.fileLength > targetBytes { try flush() }
+            if s.fileLength < targetBytes {
+                group.append(s)
+                groupBytes += s.fileLength
+            }
+        }
+        try flush()
+        report.bytesAfter = try totalBytes()
+        return report
+    }
+
+    /// Removes sealed segments wholly covered by an earlier one (left by a merge interrupted
+    /// after its rename); returns how many.
+    static func removeCoveredSegments(_ directory: StoreDirectory) throws -> Int {
+        var removed = 0
+        var end: UInt64?
+        for seg in try directory.segments() {
+            if seg.kind == .sealed {
+                let s = try SealedSegment(path: seg.path, base: seg.base)
+                if let e = end, s.endSequence <= e, seg.base < e {
+                    try Filesystem.remove(seg.path)
+                    removed += 1
+                    continue
+                }
+                end = s.endSequence
+            } else {
+                end = nil
+            }
+        }
+        if removed > 0 { try Filesystem.syncDirectory(directory.path) }
+        return removed
+    }
+
+    /// Rewrites `s` keeping the records `keep(run, time)` accepts; returns how many were removed.
+    private func rewrite(_ s: SealedSegment, keep: (UnsafeRawBufferPointer?, Int64?) -> Bool) throws -> Int {
+        let tmp = s.path + ".tmp"
+        let writer = SealedSegmentWriter(path: tmp, firstSequence: s.base)
+        try writer.open()
+        let block = try DecodedBlock()
+        var removed = 0
+        for b in s.index.blocks.indices {
+            try s.read(block: b, into: block)
+            _ = try block.forEach(RecordFilter(), segment: s.base) { r in
+                if keep(r.runKey, r.time) {
+                    try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type,
+                                   flags: block.flags(of: r.sequence), time: r.time ?? 0)
+                } else {
+                    removed += 1
+                }
+                return true
+            }
+        }
+        guard removed > 0 else {
+            writer.abandon()
+            return 0
+        }
+        _ = try writer.finish(endSequence: s.endSequence)
+        try SealPoint.reached(.compactionWritten)
+        try Filesystem.rename(tmp, s.path)
+        try Filesystem.syncDirectory(directory.path)
+        try SealPoint.reached(.compactionRenamed)
+        return removed
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How long and how much a store keeps: applied by `torqlog compact` and, when
+/// a writer is given one, after each segment it seals.
+public struct RetentionPolicy: Sendable, Equatable {
+    /// Records whose event time is older than this many nanoseconds before now
+    /// are removed (an event exactly at the limit is kept). Nil: no age limit.
+    public var maxAgeNanoseconds: Int64?
+    /// The oldest sealed segments are deleted while the store is larger than this. Nil: no size limit.
+    public var maxBytes: Int64?
+
+    /// A policy; nil limits are not applied.
+    public init(maxAgeNanoseconds: Int64? = nil, maxBytes: Int64? = nil) {
+        self.maxAgeNanoseconds = maxAgeNanoseconds
+        self.maxBytes = maxBytes
+    }
+
+    /// A policy keeping `days` days (the seed's `retention_days`).
+    public static func days(_ days: Double, maxBytes: Int64? = nil) -> RetentionPolicy {
+        RetentionPolicy(maxAgeNanoseconds: Int64(days * 86_400 * 1e9), maxBytes: maxBytes)
+    }
+
+    /// Applies the policy to the store `compactor` works on, at time `now` (nanoseconds).
+    public func apply(_ compactor: Compactor, now: Int64 = RetentionPolicy.now()) throws -> Compactor.Report {
+        var total = Compactor.Report()
+        if let age = maxAgeNanoseconds {
+            let r = try compactor.removeRecords(olderThan: now - age)
+            total = r
+        }
+        if let maxBytes {
+            let r = try compactor.trim(toBytes: maxBytes)
+            if total.bytesBefore == 0 { total.bytesBefore = r.bytesBefore }
+            total.segmentsDeleted += r.segmentsDeleted
+            total.recordsRemoved += r.recordsRemoved
+            total.bytesAfter = r.bytesAfter
+        }
+        return total
+    }
+
+    /// The file in a store that remembers its retention policy.
+    public static let fileName = "retention.json"
+
+    /// The policy saved in `directory`, if any (writers apply it in the background).
+    public static func load(_ directory: StoreDirectory) -> RetentionPolicy? {
+        let path = directory.file(fileName)
+        guard let size = Filesystem.fileSize(path), size < 4096, let file = try? OwnedFile.open(path, flags: O_RDONLY) else { return nil }
+        var raw = [UInt8](repeating: 0, count: Int(size))
+        guard (try? raw.withUnsafeMutableBytes({ try file.read(into: $0.baseAddress!, count: $0.count, at: 0) })) == Int(size) else { return nil }
+        let text = String(decoding: raw, as: UTF8.self)
+        func number(_ key: String) -> Double? {
+            guard let r = text.range(of: "\"\(key)\":") else { return nil }
+            let rest = text[r.upperBound...].drop { $0 == " " }
+            return Double(rest.prefix { "0123456789.eE+-".contains($0) })
+        }
+        let policy = RetentionPolicy(maxAgeNanoseconds: number("retention_days").map { Int64($0 * 86_400 * 1e9) },
+                                     maxBytes: number("max_bytes").map { Int64($0) })
+        return policy.maxAgeNanoseconds == nil && policy.maxBytes == nil ? nil : policy
+    }
+
+    /// Saves this policy in `directory` (crash-safe: temporary file, sync, rename).
+    public func save(_ directory: StoreDirectory) throws {
+        let days = maxAgeNanoseconds.map { String(Double($0) / 86_400e9) } ?? "null"
+        let bytes = maxBytes.map(String.init) ?? "null"
+        let text = "{\"retention_days\":\(days),\"max_bytes\":\(bytes)}\n"
+        let path = directory.file(Self.fileName)
+        let file = try OwnedFile.open(path + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try Array(text.utf8).withUnsafeBytes { try file.writeAll($0) }
+        try file.syncData()
+        try Filesystem.rename(path + ".tmp", path)
+        try Filesystem.syncDirectory(directory.path)
+    }
+
+    /// The current time in nanoseconds since the epoch.
+    public static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
