@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""A torqlog store reader written from FORMAT.md alone (format versions 1 and 2).
+
+Usage: torqlog_reader.py STORE_DIR
+Prints the store's records as JSONL (what `torqlog export` prints), verifying
+every checksum; exits 1 with a message on any damage. Needs the `lz4` package.
+"""
+import os
+import struct
+import sys
+
+import lz4.frame
+
+POLY = 0x82F63B78
+TABLE = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ POLY if c & 1 else c >> 1
+    TABLE.append(c)
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+class Damage(Exception):
+    pass
+
+
+def read_wal(path, base, is_last):
+    data = open(path, "rb").read()
+    if len(data) < 32 or data[:8] != b"TQLGWAL\n":
+        raise Damage(f"{path}: bad segment header")
+    version, hlen, hbase, _res, hcrc = struct.unpack_from("<IIQII", data, 8)
+    if crc32c(data[:28]) != hcrc or version != 1 or hlen != 32 or hbase != base:
+        raise Damage(f"{path}: segment header check failed")
+    off, seq, out = 32, base, []
+    while off < len(data):
+        if len(data) - off < 32:
+            if is_last:
+                break
+            raise Damage(f"{path} at {off}: partial header")
+        crc, hcrc, plen, rlen, tlen, flags, fseq, _t = struct.unpack_from("<IIIHBBQq", data, off)
+        if crc32c(data[off + 8:off + 32]) != hcrc:
+            if is_last and not any(data[off:]):
+                break
+            raise Damage(f"{path} at {off}: header checksum")
+        if fseq != seq or flags & 0xE0 or plen > 16 * 1024 * 1024:
+            raise Damage(f"{path} at {off}: bad header fields")
+        end = off + 32 + rlen + tlen + plen
+        if end > len(data):
+            if is_last:
+                break
+            raise Damage(f"{path} at {off}: partial frame")
+        if crc32c(data[off + 4:end]) != crc:
+            raise Damage(f"{path} at {off}: frame checksum")
+        out.append(data[end - plen:end])
+        off, seq = end, seq + 1
+    return out, seq
+
+
+def read_sealed(path, base):
+    data = open(path, "rb").read()
+    if len(data) < 56 or data[-8:] != b"TQLGSEG\n":
+        raise Damage(f"{path}: no trailer")
+    t = data[-48:]
+    ioff, ilen, icrc, first, count, version, tcrc = struct.unpack_from("<QIIQQII", t, 0)
+    if crc32c(t[:36]) != tcrc or version != 2 or first != base:
+        raise Damage(f"{path}: trailer check failed")
+    index = data[ioff:ioff + ilen]
+    if crc32c(index) != icrc or ioff + ilen != len(data) - 48:
+        raise Damage(f"{path}: index checksum")
+    magic, size = struct.unpack_from("<II", data, ioff - 8)
+    if magic != 0x184D2A50 or size != ilen + 48:
+        raise Damage(f"{path}: index frame header")
+    version, nblocks = struct.unpack_from("<II", index, 0)
+    blocks = [struct.unpack_from("<QIIIIQqqII", index, 8 + 56 * i) for i in range(nblocks)]
+    p = 8 + 56 * nblocks
+    (nruns,) = struct.unpack_from("<I", index, p); p += 4
+    for _ in range(nruns):
+        (klen,) = struct.unpack_from("<H", index, p); p += 2 + klen
+        (n,) = struct.unpack_from("<I", index, p); p += 4 + 4 * n
+    (ntypes,) = struct.unpack_from("<I", index, p); p += 4
+    for _ in range(ntypes):
+        p += 1 + index[p] + 8
+    _no_run, _no_time, rcount, _jsonl, _mint, _maxt, ifirst, end_seq = struct.unpack_from("<QQQQqqQQ", index, p)
+    if rcount != count or ifirst != base:
+        raise Damage(f"{path}: index totals")
+    out = []
+    for (boff, dlen, klen, jlen, bcount, bfirst, _mn, _mx, bcrc, span) in blocks:
+        raw = data[boff:boff + dlen + klen]
+        if crc32c(raw) != bcrc:
+            raise Damage(f"{path} at {boff}: block checksum")
+        jsonl = lz4.frame.decompress(raw[:dlen])
+        kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
+        if kmagic != 0x184D2A51 or ksize != klen - 8:
+            raise Damage(f"{path} at {boff}: keys frame header")
+        table = lz4.frame.decompress(raw[dlen + 12:])
+        if len(jsonl) != jlen or len(table) != tsize:
+            raise Damage(f"{path} at {boff}: sizes")
+        (n,) = struct.unpack_from("<I", table, 0)
+        lines = jsonl.split(b"\n")
+        if lines[-1] != b"" or len(lines) - 1 != n or n != bcount:
+            raise Damage(f"{path} at {boff}: line count")
+        out.extend(lines[:-1])
+    return out, end_seq
+
+
+def main(store):
+    names = sorted(os.listdir(store))
+    segs = {}
+    for name in names:
+        stem, _, ext = name.partition(".")
+        if len(stem) == 20 and stem.isdigit() and ext in ("wal", "lz4"):
+            if ext == "lz4" or int(stem) not in segs:
+                segs[int(stem)] = ext
+    bases = sorted(segs)
+    out = sys.stdout.buffer
+    expected = None
+    for i, base in enumerate(bases):
+        if expected is not None and base != expected:
+            raise Damage(f"segment {base}: records missing before it (expected {expected})")
+        path = os.path.join(store, "%020d.%s" % (base, segs[base]))
+        if segs[base] == "wal":
+            records, expected = read_wal(path, base, i == len(bases) - 1)
+        else:
+            records, expected = read_sealed(path, base)
+        for r in records:
+            out.write(r + b"\n")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    except Damage as e:
+        print(f"torqlog_reader: {e}", file=sys.stderr)
+        sys.exit(1)
