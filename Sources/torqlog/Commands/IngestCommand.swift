@@ -39,12 +39,15 @@ struct IngestCommand: StoreCommand {
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
 
+    @Flag(help: "Leave closed WAL segments unsealed (seal them later with `torqlog seal`).")
+    var noSeal = false
+
     func run() throws {
         guard let policy = DurabilityPolicy(parsing: fsync) else {
             throw ValidationError("--fsync must be always, batch or never (got '\(fsync)')")
         }
         let acked = AckPrinter(enabled: ack)
-        var options = LogWriter.Options(segmentSize: segmentSize, durability: policy)
+        var options = LogWriter.Options(segmentSize: segmentSize, durability: policy, sealClosedSegments: !noSeal)
         if ack {
             options.onDurable = { (next: UInt64) in acked.durable(upTo: next) }
         }
