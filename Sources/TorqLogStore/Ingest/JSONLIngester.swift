@@ -60,6 +60,7 @@ public struct JSONLIngester: ~Copyable {
     public var onProgress: (Summary) -> Void = { _ in }
 
     private let writer: LogWriter
+    private let pipeline: AppendPipeline
     private var parser: JSONLineParser
     private var batch = RecordBatch()
     private let maxLine = FrameHeader.maxPayloadLength
@@ -69,17 +70,29 @@ public struct JSONLIngester: ~Copyable {
     /// An ingester appending to `writer`.
     public init(writer: LogWriter) {
         self.writer = writer
+        self.pipeline = AppendPipeline(writer: writer)
         self.parser = JSONLineParser(maxLineLength: FrameHeader.maxPayloadLength)
         // Room for the longest line plus a read chunk, plus the parser's padding.
         self.buffer = .allocate(byteCount: FrameHeader.maxPayloadLength + (4 << 20) + JSONLineParser.requiredPadding, alignment: 64)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        pipeline.stop()
+        buffer.deallocate()
+    }
 
-    /// Ingests everything readable from `fd` until end of input.
+    /// Ingests everything readable from `fd` until end of input; on return every
+    /// stored line has been appended (and is as durable as the writer's policy makes it).
     /// - Parameter source: the name used in rejection messages.
     /// - Throws: `StoreError` when reading the input or writing the store fails.
     public mutating func ingest(fd: Int32, source: String) throws -> Summary {
+        let summary = try ingestLines(fd: fd, source: source)
+        try pipeline.drain()
+        onProgress(summary)
+        return summary
+    }
+
+    private mutating func ingestLines(fd: Int32, source: String) throws -> Summary {
         var summary = Summary()
         let base = buffer.baseAddress!
         let capacity = buffer.count - JSONLineParser.requiredPadding
@@ -175,9 +188,10 @@ public struct JSONLIngester: ~Copyable {
         return !strict
     }
 
+    /// Hands the batch to the append thread, which writes it while the next one is parsed.
     private mutating func flush(_ summary: inout Summary) throws {
         guard !batch.isEmpty else { return }
-        try writer.append(&batch)
+        try pipeline.submit(&batch)
         onProgress(summary)
     }
 

@@ -14,8 +14,8 @@ struct KeysTable {
     var runs: [[UInt8]] = []
     var types: [[UInt8]] = []
     var entries: [Entry] = []
-    private var runIndex: [[UInt8]: UInt32] = [:]
-    private var typeIndex: [[UInt8]: UInt16] = [:]
+    private var runIndex: [ByteKey: UInt32] = [:]
+    private var typeIndex: [ByteKey: UInt16] = [:]
 
     /// Whether another record could overflow the type dictionary (the sealer then starts a new block).
     var isFull: Bool { types.count >= Int(SealedFormat.noType) - 1 || runs.count >= Int(UInt32.max) - 1 }
@@ -30,15 +30,15 @@ struct KeysTable {
     mutating func add(sequenceDelta: UInt32, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
         var e = Entry(sequenceDelta: sequenceDelta, flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
         if let run {
-            let key = Array(run)
+            let key = ByteKey(run)
             if let i = runIndex[key] { e.run = i } else {
-                e.run = UInt32(runs.count); runIndex[key] = e.run; runs.append(key)
+                e.run = UInt32(runs.count); runIndex[key] = e.run; runs.append(key.bytes)
             }
         }
         if let type {
-            let key = Array(type)
+            let key = ByteKey(type)
             if let i = typeIndex[key] { e.type = i } else {
-                e.type = UInt16(types.count); typeIndex[key] = e.type; types.append(key)
+                e.type = UInt16(types.count); typeIndex[key] = e.type; types.append(key.bytes)
             }
         }
         entries.append(e)

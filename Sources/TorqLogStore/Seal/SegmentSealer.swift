@@ -58,10 +58,9 @@ final class SealedSegmentWriter {
     private var keys = KeysTable()
     private var blockMinTime = Int64.max, blockMaxTime = Int64.min
     private var blockFirst: UInt64
-    private var blockRuns = Set<[UInt8]>()
     private var index: SealedIndex
     private var frame: [UInt8] = []
-    private var types: [[UInt8]: UInt64] = [:]
+    private var types: [ByteKey: UInt64] = [:]
 
     init(path: String, firstSequence: UInt64) {
         self.path = path
@@ -95,8 +94,7 @@ final class SealedSegmentWriter {
         } else {
             index.recordsWithoutTime += 1
         }
-        if let run { blockRuns.insert(Array(run)) } else { index.recordsWithoutRun += 1 }
-        if let type { types[Array(type), default: 0] += 1 }
+        if run == nil { index.recordsWithoutRun += 1 }
         if jsonl.count >= SealedFormat.targetBlockSize { try flushBlock() }
     }
 
@@ -120,7 +118,11 @@ final class SealedSegmentWriter {
                                 span: keys.entries.last?.sequenceDelta ?? 0, minTime: blockMinTime, maxTime: blockMaxTime, crc: crc)
         let blockNumber = UInt32(index.blocks.count)
         index.blocks.append(block)
-        for run in blockRuns { index.runs[run, default: []].append(blockNumber) }
+        // The keys table's run dictionary is exactly the block's distinct runs.
+        for run in keys.runs { index.runs[run, default: []].append(blockNumber) }
+        var typeCounts = [Int](repeating: 0, count: keys.types.count)
+        for e in keys.entries where e.type != SealedFormat.noType { typeCounts[Int(e.type)] += 1 }
+        for (i, t) in keys.types.enumerated() { types[ByteKey(t), default: 0] += UInt64(typeCounts[i]) }
         index.recordCount += UInt64(keys.entries.count)
         index.jsonlBytes += UInt64(jsonl.count)
         index.minTime = min(index.minTime, blockMinTime)
@@ -128,7 +130,6 @@ final class SealedSegmentWriter {
         offset += UInt64(frame.count)
         jsonl.removeAll(keepingCapacity: true)
         keys.removeAll()
-        blockRuns.removeAll(keepingCapacity: true)
         blockMinTime = .max
         blockMaxTime = .min
     }
@@ -142,7 +143,7 @@ final class SealedSegmentWriter {
         }
         index.endSequence = endSequence
         guard let file else { throw StoreError(.invalidArgument, path: path, "sealed segment writer not open") }
-        index.types = types
+        index.types = Dictionary(uniqueKeysWithValues: types.map { ($0.key.bytes, $0.value) })
         let body = index.encoded()
         let bodyCRC = body.withUnsafeBytes { CRC32C.checksum($0) }
         var out: [UInt8] = []

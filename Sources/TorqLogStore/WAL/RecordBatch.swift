@@ -68,15 +68,16 @@ public struct RecordBatch: Sendable {
         let total = FrameHeader.size + run.count + tag.count + payload.count
         frameStarts.append(start)
         payloadByteCount += payload.count
-        bytes.append(contentsOf: repeatElement(0, count: FrameHeader.size))
-        bytes.withUnsafeMutableBytes { raw in
-            let p = raw.baseAddress! + start
-            p.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
-            p.storeBytes(of: UInt16(run.count).littleEndian, toByteOffset: 12, as: UInt16.self)
-            p.storeBytes(of: UInt8(tag.count), toByteOffset: 14, as: UInt8.self)
-            p.storeBytes(of: flags.rawValue, toByteOffset: 15, as: UInt8.self)
-            p.storeBytes(of: (time ?? 0).littleEndian, toByteOffset: 24, as: Int64.self)
+        // The 32-byte header, checksums and sequence left zero for `seal(firstSequence:)`.
+        var header: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &header) { h in
+            h.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+            h.storeBytes(of: UInt16(run.count).littleEndian, toByteOffset: 12, as: UInt16.self)
+            h.storeBytes(of: UInt8(tag.count), toByteOffset: 14, as: UInt8.self)
+            h.storeBytes(of: flags.rawValue, toByteOffset: 15, as: UInt8.self)
+            h.storeBytes(of: (time ?? 0).littleEndian, toByteOffset: 24, as: Int64.self)
         }
+        withUnsafeBytes(of: &header) { bytes.append(contentsOf: $0) }
         if run.count > 0 { bytes.append(contentsOf: run) }
         if tag.count > 0 { bytes.append(contentsOf: tag) }
         bytes.append(contentsOf: payload)
