@@ -254,8 +254,8 @@ struct BadInputTests {
 
             // '-' is standard input, between files.
             let m = try TorqlogBinary.run(["--dir", store, "ingest", "-q", "b.jsonl", "-"], stdin: Data("nope\n".utf8 + w[4] + Data("\n".utf8)), cwd: scratch)
-            #expect(m.status == 65 && m.stderrLines == [m.stderrLines.first ?? "", m.stderrLines.last ?? ""] && m.stderrLines.first?.hasPrefix("b.jsonl:1: ") == true
-                    && m.stderrLines.last?.hasPrefix("<stdin>:1: ") == true, "stderr: \(m.stderrText)")
+            #expect(m.status == 65 && m.stderrLines.count == 2 && m.stderrLines[0].hasPrefix("b.jsonl:1: ")
+                    && m.stderrLines[1].hasPrefix("<stdin>:1: "), "stderr: \(m.stderrText)")
 
             // A file that does not exist: an error naming it, and a failure status.
             let missing = try TorqlogBinary.run(["--dir", store, "ingest", "-q", "no-such-file.jsonl"], cwd: scratch)

@@ -10,10 +10,13 @@ import Glibc
 /// is lost, and nothing that was not fed appears.
 @Suite("Crash: SIGKILL during ingest --fsync always --ack")
 struct CrashTests {
+    /// Kills: at least `minimumIterations`, up to `iterations` while within `budgetSeconds`.
     static let iterations = 60
+    static let minimumIterations = 50
+    static let budgetSeconds = 40.0
     static let seed: UInt64 = 0x5EED_C2A5_4000
 
-    @Test("60 kills at random points; the store is always an exact prefix of the workload with every ack kept")
+    @Test("50–60 kills at random points; the store is always an exact prefix of the workload with every ack kept")
     func killRepeatedly() throws {
         var workload = Workload(seed: Self.seed, bigPayloadEvery: 173)
         var all: [Data] = []            // every line generated so far, in workload order
@@ -25,10 +28,14 @@ struct CrashTests {
         var droppedBytes: [Int] = []    // per recovery that dropped something
         var tornTailsSeenByVerify = 0
         var lost = 0                    // lines fed but not stored (never acknowledged)
+        var segmentKinds = ""
+        var kills = 0
         let started = Date()
 
         try withTemporaryStore { store, _ in
             for iteration in 0..<Self.iterations {
+                if iteration >= Self.minimumIterations && Date().timeIntervalSince(started) > Self.budgetSeconds { break }
+                kills += 1
                 // Feed on from where the store ends: whatever the last kill lost is fed again.
                 let feedCount = 3_000
                 while all.count < stored + feedCount {
@@ -45,7 +52,7 @@ struct CrashTests {
                 // A 1 MiB pipe: while the writer waits in fdatasync, up to 1 MiB queues up and
                 // becomes its next batch, one large write(2) a kill can tear.
                 let child = try Child(args, stdin: .pipe, stdinPipeSize: 1 << 20)
-                let feeder = Feeder(child, feed, linesPerWrite: 4)
+                let feeder = Feeder(child, feed, linesPerWrite: 8)
                 let delay = UInt32(rng.next() % 151)
                 usleep(delay * 1000)
                 child.signal(SIGKILL)
@@ -102,12 +109,19 @@ struct CrashTests {
                 lost += stored + fed - n
                 stored = n
             }
+            let info = try TorqlogBinary.run(["--dir", store, "info", "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: info.stdout) as? [String: Any], "info: \(info.summary)")
+            #expect(json["events"] as? Int == stored)
+            let kinds = (json["segments"] as? [[String: Any]] ?? []).map { $0["kind"] as? String ?? "?" }
+            segmentKinds = Dictionary(grouping: kinds, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         }
         let seconds = Date().timeIntervalSince(started)
-        print("CrashTests: \(Self.iterations) kills in \(String(format: "%.1f", seconds)) s; \(stored) events stored; largest ack \(largestAck); "
+        print("CrashTests: \(kills) kills in \(String(format: "%.1f", seconds)) s; \(stored) events stored; largest ack \(largestAck); "
               + "\(totalAcked) acked in total over \(killsWithAcks) kills; \(lost) fed-but-unacked lines lost; "
-              + "recovery dropped a torn tail \(droppedBytes.count) times (bytes: \(droppedBytes)); verify saw a torn tail \(tornTailsSeenByVerify) times")
+              + "recovery dropped a torn tail \(droppedBytes.count) times (bytes: \(droppedBytes)); verify saw a torn tail \(tornTailsSeenByVerify) times; "
+              + "segments at the end: \(segmentKinds)")
         #expect(stored > 0 && largestAck > 0, "the writer never got to acknowledge anything: the test did not test")
+        #expect(kills >= Self.minimumIterations)
     }
 
     /// The N of each complete `acked N` line.

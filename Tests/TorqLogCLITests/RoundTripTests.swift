@@ -136,6 +136,30 @@ struct RoundTripTests {
         }
     }
 
+    @Test("time arguments: dates, durations, and out-of-range values rejected (not a crash)")
+    func timeArguments() throws {
+        try withTemporaryStore { store, _ in
+            let ingest = try TorqlogBinary.run(["--dir", store, "ingest"], stdin: jsonl(Array(Self.lines.prefix(200))))
+            #expect(ingest.succeeded, "ingest: \(ingest.summary)")
+            // The workload starts 2026-03-01T12:00Z: each of these is before it (a date is
+            // midnight UTC; 30000 days is 82 years), so everything with a time is exported.
+            let timed = zip(Self.lines.prefix(200), Self.facts.prefix(200)).filter { $0.1.time != nil }.map(\.0)
+            // (`--since=-30000d`: with a space, ArgumentParser takes `-30000d` for an option.)
+            for since in ["2026-03-01", "2026-02-28T23:00:00-05:00", "2026-03-01T06:59:59.999+00:00", "30000d", "=-30000d", "30000d ago"] {
+                let r = try TorqlogBinary.run(["--dir", store, "export"] + (since.hasPrefix("=") ? ["--since" + since] : ["--since", since]))
+                #expect(r.succeeded, "--since \(since): \(r.summary)")
+                expectJSONL(r.stdout, equals: timed, "export --since \(since)")
+            }
+            let future = try TorqlogBinary.run(["--dir", store, "export", "--until", "2026-03-01"])
+            #expect(future.succeeded && future.stdout.isEmpty, "--until 2026-03-01: \(future.summary)")
+            // Values whose arithmetic overflows must be usage errors, like any other bad value.
+            for (option, value) in [("--since", "bogus"), ("--since", "99999999999999w"), ("--until", "9223372036854775807s"), ("--since", "200000d")] {
+                let r = try TorqlogBinary.run(["--dir", store, "export", option, value])
+                #expect(!r.signaled && !r.succeeded && r.stderrText.contains(value), "export \(option) \(value): \(r.summary)")
+            }
+        }
+    }
+
     @Test("small segments: many rollovers, still byte-identical")
     func manySegments() throws {
         try withTemporaryStore { store, scratch in
@@ -155,21 +179,27 @@ struct RoundTripTests {
             let segments = try #require(json["segments"] as? [[String: Any]])
             #expect(segments.count >= 2 * Self.input.count / 65536, "only \(segments.count) segments")
             #expect(json["events"] as? Int == 2 * Self.lines.count)
-            // Contiguous names: each segment's base is the previous base plus its events.
+            // Contiguous: each segment's base is the previous base plus its events, and its
+            // file (a WAL segment, or the sealed file a writer made of a closed one) is there.
+            let names = try FileManager.default.contentsOfDirectory(atPath: store)
             var next = 0
             for seg in segments {
                 #expect(seg["base_sequence"] as? Int == next)
-                #expect((seg["name"] as? String) == String(next).leftPadded(20) + ".wal")
-                #expect((seg["bytes"] as? Int ?? .max) <= 65536 || (seg["events"] as? Int) == 1, "oversized segment \(seg)")
+                let name = seg["name"] as? String ?? ""
+                #expect(name.hasPrefix(String(next).leftPadded(20) + ".") && names.contains(name), "segment \(seg)")
+                if seg["kind"] as? String == "wal" {
+                    #expect(name.hasSuffix(".wal"))
+                    #expect((seg["bytes"] as? Int ?? .max) <= 65536 || (seg["events"] as? Int) == 1, "oversized segment \(seg)")
+                }
                 next += seg["events"] as? Int ?? 0
             }
             #expect(segments.filter { $0["active"] as? Bool == true }.count == 1)
+            #expect(segments.last?["active"] as? Bool == true && segments.last?["kind"] as? String == "wal")
 
             // Files on disk: the lock, the segments, no temporary file left behind.
-            let names = try FileManager.default.contentsOfDirectory(atPath: store)
             #expect(names.contains("LOCK"))
             #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
-            #expect(names.filter { $0.hasSuffix(".wal") }.count == segments.count)
+            #expect(names.count == segments.count + 1, "files other than the lock and the segments: \(names.sorted())")
 
             let verify = try TorqlogBinary.run(["--dir", store, "verify"])
             #expect(verify.succeeded, "verify: \(verify.summary)")

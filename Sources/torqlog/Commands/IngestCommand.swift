@@ -42,10 +42,15 @@ struct IngestCommand: StoreCommand {
     @Flag(help: "Leave closed WAL segments unsealed (seal them later with `torqlog seal`).")
     var noSeal = false
 
-    func run() throws {
-        guard let policy = DurabilityPolicy(parsing: fsync) else {
+    func validate() throws {
+        guard DurabilityPolicy(parsing: fsync) != nil else {
             throw ValidationError("--fsync must be always, batch or never (got '\(fsync)')")
         }
+        guard segmentSize >= 1024 else { throw ValidationError("--segment-size must be at least 1024 bytes") }
+    }
+
+    func run() throws {
+        let policy = DurabilityPolicy(parsing: fsync) ?? .defaultBatch
         let acked = AckPrinter(enabled: ack)
         var options = LogWriter.Options(segmentSize: segmentSize, durability: policy, sealClosedSegments: !noSeal)
         if ack {

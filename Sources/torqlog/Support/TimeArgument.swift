@@ -29,16 +29,22 @@ struct TimeArgument: ExpressibleByArgument, Sendable {
         if text.hasSuffix(" ago") { text = String(text.dropLast(4)) }
         if text.hasPrefix("-") { text.removeFirst() }
         if let unit = text.last, let n = Int64(text.dropLast()), n >= 0 {
-            let seconds: Int64?
+            let unitSeconds: Int64?
             switch unit {
-            case "s": seconds = n
-            case "m": seconds = n * 60
-            case "h": seconds = n * 3600
-            case "d": seconds = n * 86_400
-            case "w": seconds = n * 604_800
-            default: seconds = nil
+            case "s": unitSeconds = 1
+            case "m": unitSeconds = 60
+            case "h": unitSeconds = 3600
+            case "d": unitSeconds = 86_400
+            case "w": unitSeconds = 604_800
+            default: unitSeconds = nil
             }
-            if let seconds { return now - seconds * 1_000_000_000 }
+            if let unitSeconds {
+                // A duration too large for nanoseconds since the epoch is not a time: reject it.
+                let (seconds, o1) = n.multipliedReportingOverflow(by: unitSeconds)
+                let (nanos, o2) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+                let (t, o3) = now.subtractingReportingOverflow(nanos)
+                return o1 || o2 || o3 ? nil : t
+            }
         }
         var candidate = raw
         if raw.utf8.count == 10 { candidate = raw + "T00:00:00Z" }

@@ -50,7 +50,7 @@ enum TorqlogBinary {
             + "build it with `swift build` or set TORQLOG_BIN to its path"))
     }()
 
-    /// Runs `torqlog ARGS` to completion, feeding `stdin` (nil: /dev/null) and
+    /// Runs `torqlog ARGS` to completion, feeding `stdin` (nil: empty input) and
     /// collecting stdout and stderr concurrently.
     ///
     /// - Parameter env: variables to set (a nil value removes the variable).
@@ -83,7 +83,7 @@ struct CommandResult: Sendable {
     var how: String { signaled ? "signal \(status)" : "status \(status)" }
     /// A one-line summary with the start of stderr, for failure messages.
     var summary: String {
-        "\(how); stderr: " + String(stderrText.prefix(2000))
+        "\(how); stderr: " + String(stderrText.prefix(800))
     }
 }
 
@@ -96,7 +96,7 @@ final class Child: @unchecked Sendable {
     // `let`s are set before launch.
 
     enum Input {
-        /// Standard input is /dev/null-like: closed at once (end of input).
+        /// Empty standard input: a pipe closed at once.
         case null
         /// These bytes, written by a thread, then end of input.
         case data(Data)
