@@ -96,7 +96,7 @@ public struct Compactor {
         var report = Report()
         report.bytesBefore = try totalBytes()
         let key = Array(runKey.utf8)
-        for s in try sealedSegments() where s.index.runs[key] != nil {
+        for s in try sealedSegments() where s.index.runs[ByteKey(key)] != nil {
             let removed = try rewrite(s) { run, _ in run.map { !$0.elementsEqual(key) } ?? true }
             report.recordsRemoved += removed
             report.segmentsRewritten += 1

@@ -40,7 +40,7 @@ public struct StoreStatistics: Sendable {
 
     /// Computes the statistics of the store `reader` reads (headers and indexes only).
     public init(_ reader: StoreReader) throws {
-        var runs = Set<[UInt8]>()
+        var runs = Set<ByteKey>()
         var types: [[UInt8]: Int] = [:]
         for (i, seg) in reader.segments.enumerated() {
             var s = Segment(name: String(seg.path.split(separator: "/").last ?? ""), baseSequence: seg.base,
@@ -52,7 +52,7 @@ public struct StoreStatistics: Sendable {
                 s.records = Int(idx.recordCount)
                 s.jsonlBytes = Int64(idx.jsonlBytes)
                 payloadBytes += Int64(idx.jsonlBytes) - Int64(idx.recordCount)
-                for key in idx.runs.keys { runs.insert(key) }
+                runs.formUnion(idx.runs.keys)
                 for (k, v) in idx.types { types[k, default: 0] += Int(v) }
                 if idx.minTime <= idx.maxTime {
                     firstTime = min(firstTime ?? idx.minTime, idx.minTime)
@@ -71,7 +71,7 @@ public struct StoreStatistics: Sendable {
             try reader.scanHeaders(i) { f in
                 s.records += 1
                 payloadBytes += Int64(f.header.payloadLength)
-                if let r = f.runKey { runs.insert(Array(r)) } else { recordsWithoutRun += 1 }
+                if let r = f.runKey { runs.insert(ByteKey(r)) } else { recordsWithoutRun += 1 }
                 if let t = f.type { types[Array(t), default: 0] += 1 }
                 if let t = f.time {
                     firstTime = min(firstTime ?? t, t)

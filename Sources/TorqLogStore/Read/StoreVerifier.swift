@@ -155,9 +155,9 @@ extension StoreVerifier {
             }
         }
         if !report.problems.contains(where: { $0.path == segment.path }) {
-            for (run, blocks) in runsSeen.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where sealed.index.runs[run] != blocks {
+            for (run, blocks) in runsSeen.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where sealed.index.runs[ByteKey(run)] != blocks {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
-                    reason: "index lists blocks \(sealed.index.runs[run] ?? []) for run \(String(decoding: run, as: UTF8.self)), its blocks are \(blocks)", isDamage: true))
+                    reason: "index lists blocks \(sealed.index.runs[ByteKey(run)] ?? []) for run \(String(decoding: run, as: UTF8.self)), its blocks are \(blocks)", isDamage: true))
             }
             if runsSeen.count != sealed.index.runs.count {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,

@@ -119,7 +119,7 @@ struct SealedTrailer: Sendable, Equatable {
 struct SealedIndex: Sendable {
     var blocks: [SealedBlock]
     /// Run key → indices into `blocks`, ascending.
-    var runs: [[UInt8]: [UInt32]]
+    var runs: [ByteKey: [UInt32]]
     /// Type tag → records with it.
     var types: [[UInt8]: UInt64] = [:]
     /// Records without a run key.
@@ -140,8 +140,8 @@ struct SealedIndex: Sendable {
         out.appendLE(UInt32(blocks.count))
         for b in blocks { b.encode(into: &out) }
         out.appendLE(UInt32(runs.count))
-        for (key, list) in runs.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            out.appendLE(UInt16(key.count)); out.append(contentsOf: key)
+        for (key, list) in runs.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
+            out.appendLE(UInt16(key.bytes.count)); out.append(contentsOf: key.bytes)
             out.appendLE(UInt32(list.count)); for i in list { out.appendLE(i) }
         }
         out.appendLE(UInt32(types.count))
@@ -166,7 +166,7 @@ struct SealedIndex: Sendable {
         for _ in 0..<nBlocks { blocks.append(try SealedBlock.decode(&r)) }
         let nRuns = Int(try r.u32())
         guard nRuns <= bytes.count else { throw FormatProblem("index run count \(nRuns) too large") }
-        var runs: [[UInt8]: [UInt32]] = [:]
+        var runs: [ByteKey: [UInt32]] = [:]
         runs.reserveCapacity(nRuns)
         for _ in 0..<nRuns {
             let key = try r.bytes(Int(try r.u16()))
@@ -179,7 +179,7 @@ struct SealedIndex: Sendable {
                 guard Int(i) < nBlocks else { throw FormatProblem("run lists block \(i) of \(nBlocks)") }
                 list.append(i)
             }
-            runs[key] = list
+            runs[ByteKey(key)] = list
         }
         let nTypes = Int(try r.u32())
         guard nTypes <= bytes.count else { throw FormatProblem("index type count \(nTypes) too large") }

@@ -78,7 +78,7 @@ final class SealedSegment {
     func candidateBlocks(_ filter: RecordFilter) -> [Int] {
         var list: [Int]
         if let run = filter.runKey {
-            list = (index.runs[run] ?? []).map(Int.init)
+            list = (index.runs[ByteKey(run)] ?? []).map(Int.init)
         } else {
             list = Array(index.blocks.indices)
         }

@@ -119,7 +119,7 @@ final class SealedSegmentWriter {
         let blockNumber = UInt32(index.blocks.count)
         index.blocks.append(block)
         // The keys table's run dictionary is exactly the block's distinct runs.
-        for run in keys.runs { index.runs[run, default: []].append(blockNumber) }
+        for run in keys.runs { index.runs[ByteKey(run), default: []].append(blockNumber) }
         var typeCounts = [Int](repeating: 0, count: keys.types.count)
         for e in keys.entries where e.type != SealedFormat.noType { typeCounts[Int(e.type)] += 1 }
         for (i, t) in keys.types.enumerated() { types[ByteKey(t), default: 0] += UInt64(typeCounts[i]) }
