@@ -11,7 +11,11 @@ final class AppendPipeline: @unchecked Sendable {
     // @unchecked: the mutable fields are guarded by `condition`.
     private let condition = NSCondition()
     private let writer: LogWriter
-    private var inFlight: RecordBatch?
+    /// The batch waiting for the thread, and whether the thread is appending one.
+    /// (The thread takes the batch out of `pending` so that it holds the only
+    /// reference: stamping sequences then mutates it in place, without a copy.)
+    private var pending: RecordBatch?
+    private var busy = false
     private var spare: RecordBatch? = RecordBatch()
     private var failure: Error?
     private var stopped = false
@@ -28,9 +32,9 @@ final class AppendPipeline: @unchecked Sendable {
     func submit(_ batch: inout RecordBatch) throws {
         condition.lock()
         defer { condition.unlock() }
-        while inFlight != nil && failure == nil { condition.wait() }
+        while (pending != nil || busy) && failure == nil { condition.wait() }
         if let failure { throw failure }
-        inFlight = batch
+        pending = batch
         batch = spare ?? RecordBatch()
         spare = nil
         condition.broadcast()
@@ -40,7 +44,7 @@ final class AppendPipeline: @unchecked Sendable {
     func drain() throws {
         condition.lock()
         defer { condition.unlock() }
-        while inFlight != nil && failure == nil { condition.wait() }
+        while (pending != nil || busy) && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
@@ -55,14 +59,15 @@ final class AppendPipeline: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while inFlight == nil && !stopped { condition.wait() }
-            guard var batch = inFlight else { break }
+            while pending == nil && !stopped { condition.wait() }
+            guard var batch = pending.take() else { break }
+            busy = true
             condition.unlock()
             var error: Error?
             do { try writer.append(&batch) } catch let e { error = e }
             batch.removeAll()
             condition.lock()
-            inFlight = nil
+            busy = false
             spare = batch
             if let error { failure = error }
             condition.broadcast()

@@ -76,6 +76,7 @@ public struct StoreVerifier {
                 report.problems.append(Problem(path: segment.path, offset: 16, length: 8,
                     reason: "segment header says base sequence \(cursor.header.baseSequence), file name says \(segment.base)", isDamage: true))
             }
+            var damagedToEnd = false
             scan: while true {
                 let step: SegmentCursor.Step
                 do { step = try cursor.next() } catch let e as StoreError {
@@ -105,11 +106,15 @@ public struct StoreVerifier {
                         why += "; no valid frame after it in this segment"
                     }
                     report.problems.append(Problem(path: segment.path, offset: at, length: end - at, reason: why, isDamage: true))
-                    guard let resume else { break scan }
+                    guard let resume else {
+                        // Where this segment really ended is unknown: do not report the next one as a gap too.
+                        damagedToEnd = true
+                        break scan
+                    }
                     cursor.seek(to: resume.offset, sequence: resume.sequence)
                 }
             }
-            expectedBase = cursor.expectedSequence
+            expectedBase = damagedToEnd ? nil : cursor.expectedSequence
         }
         return report
     }

@@ -44,11 +44,26 @@ final class BackgroundSealer: @unchecked Sendable {
         return e
     }
 
-    /// Finishes the segment being sealed, then stops the thread.
+    /// Stops the thread: the seal in progress is abandoned at its next block
+    /// (its temporary file removed, the WAL segment kept for the next writer).
     func stop() {
         condition.lock()
         stopped = true
+        pending.removeAll()
+        cancel.store(true)
         condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Set by `stop()`; the sealer checks it between blocks.
+    let cancel = CancelFlag()
+    private var exited = false
+
+    /// Stops the thread and waits until it has exited (at most one block of work).
+    func stopAndWait() {
+        stop()
+        condition.lock()
+        while !exited { condition.wait() }
         condition.unlock()
     }
 
@@ -62,8 +77,10 @@ final class BackgroundSealer: @unchecked Sendable {
             condition.unlock()
             var failure: StoreError?
             do {
-                _ = try sealer.seal(next)
+                _ = try sealer.seal(next, cancel: cancel)
                 if let retention { _ = try retention.apply(Compactor(directory: directory)) }
+            } catch is SealCancelled {
+                failure = nil
             } catch let e as StoreError { failure = e } catch {
                 failure = StoreError(.io, path: next.path, "sealing failed: \(error)")
             }
@@ -72,7 +89,20 @@ final class BackgroundSealer: @unchecked Sendable {
             if let failure { errors.append(failure) } else { sealedCount += 1 }
             condition.broadcast()
         }
+        exited = true
         condition.broadcast()
         condition.unlock()
     }
 }
+
+/// A flag one thread sets and another polls.
+final class CancelFlag: @unchecked Sendable {
+    // @unchecked: the value is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func store(_ v: Bool) { lock.lock(); value = v; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// Thrown when a seal is abandoned because its writer is closing.
+struct SealCancelled: Error {}

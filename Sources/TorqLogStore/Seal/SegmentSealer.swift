@@ -15,7 +15,7 @@ struct SegmentSealer {
 
     /// Seals the WAL segment `wal`; the WAL file is removed afterwards.
     /// Throws (leaving the WAL untouched) if any frame of it fails a check.
-    func seal(_ wal: SegmentFileName) throws -> Result {
+    func seal(_ wal: SegmentFileName, cancel: CancelFlag? = nil) throws -> Result {
         let cursor = try SegmentCursor(path: wal.path, verifyPayload: true)
         guard cursor.header.baseSequence == wal.base else {
             throw StoreError(.corruption, path: wal.path, offset: 16, "segment header says base sequence \(cursor.header.baseSequence)")
@@ -26,7 +26,12 @@ struct SegmentSealer {
         loop: while true {
             switch try cursor.next() {
             case .frame(let f):
-                try writer.add(sequence: f.sequence, payload: f.payload!, run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
+                if let cancel, writer.atBlockBoundary, cancel.isSet {
+                    writer.abandon()
+                    throw SealCancelled()
+                }
+                try writer.add(sequence: f.sequence, payload: f.payload ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                               run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
             case .end: break loop
             case .partial(let at, let reason), .corrupt(let at, let reason):
                 writer.abandon()
@@ -159,6 +164,9 @@ final class SealedSegmentWriter {
         self.file = nil
         return (Int(index.recordCount), Int64(index.jsonlBytes), Int64(offset))
     }
+
+    /// Whether the next record starts a new block.
+    var atBlockBoundary: Bool { keys.entries.isEmpty }
 
     /// Removes the temporary file.
     func abandon() {

@@ -279,6 +279,9 @@ public final class LogWriter: Sendable {
     public func waitForSealing() -> [StoreError] { sealer?.drain() ?? [] }
 
     /// Flushes (under `batch` and `always`) and releases the store. Appends after close fail.
+    /// Background sealing stops: closed WAL segments not yet sealed are sealed
+    /// by the next writer (or `sealAll()`, `torqlog seal`). Call
+    /// `waitForSealing()` first to let it finish.
     public func close() throws {
         syncer?.stop()
         let wasOpen = state.withLock { s in
@@ -289,11 +292,9 @@ public final class LogWriter: Sendable {
         guard wasOpen else { return }
         defer { lock.release() }
         if options.durability != .never { try sync() }
-        if let sealer {
-            let failures = sealer.drain()
-            sealer.stop()
-            if let first = failures.first { throw first }
-        }
+        // Sealing is maintenance, not durability: a seal in progress is abandoned
+        // (the WAL segment stays, complete and synced) and the next writer resumes it.
+        sealer?.stopAndWait()
     }
 }
 
