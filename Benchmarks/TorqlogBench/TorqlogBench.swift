@@ -13,11 +13,14 @@ struct TorqlogBench: ParsableCommand {
             Benchmarks: \(BenchmarkRegistry.available.map { "\n  \($0.name): \($0.abstract)" }.joined())
             Not written yet (accepted and skipped): \(BenchmarkRegistry.planned.joined(separator: ", ")).
 
-            The workload is generated (deterministic for a seed) and written to a JSONL file in the
+            The workload is generated (deterministic for a seed) and written to a JSONL file in the \
             store folder; every benchmark reads it. Latencies are HDR histograms (p50, p99, p99.9, max).
-            Every benchmark checks that torqlog and the baselines agree on the event counts and exits
-            with status 2 if they do not; no figure is ever a pass/fail condition.
-            Build in release: swift build -c release --product torqlog-bench (and --product torqlog for the CLI rows).
+
+            Every benchmark checks that torqlog and the baselines agree on the event counts and exits \
+            with status 2 if they do not (1 on any other failure); no figure is ever a pass/fail condition.
+
+            Build in release: swift build -c release --product torqlog-bench, and --product torqlog \
+            for the CLI rows.
             """
     )
 
@@ -107,17 +110,15 @@ struct TorqlogBench: ParsableCommand {
             filesystem: Self.filesystemType(root), cpus: ProcessInfo.processInfo.activeProcessorCount,
             cpuModel: Self.cpuModel(), torqlogBinary: binary, sqliteVersion: SQLiteBaseline.version,
             pageCache: "the read benchmarks run with a warm page cache (their stores were just written)",
-            loadAverageAtStart: Self.loadAverage())
+            loadAverageAtStart: Self.loadAverage(), residentBytesAtStart: ProcessStats.currentRSS())
         if format == .text { print(ResultTable.renderEnvironment(environment)) }
 
         let context = BenchContext(repeats: repeats, runsOverride: runs, workload: workload, root: root,
                                    torqlogBinary: binary, quiet: quiet)
-        let startRSS = ProcessStats.currentRSS()
         var reports: [BenchmarkReport] = []
         for b in selected {
             log("running \(b.name)")
-            var report = try b.run(context)
-            report.notes.append("this process's RSS before the benchmarks: \(Fmt.bytes(startRSS)); in-process peak RSS figures include it")
+            let report = try b.run(context)
             reports.append(report)
             if format == .text {
                 print(ResultTable.render(report))

@@ -5,11 +5,13 @@ import Glibc
 
 /// ingest: the workload's JSONL file into a new store, per system.
 ///
-/// - torqlog: `JSONLIngester` + `LogWriter` in this process, fsync batch (the
-///   default), from opening the writer to its close (the final fdatasync).
-/// - torqlog, no fdatasync: the same with `never` and 1 GiB segments (no
-///   rollover, whose fdatasync every policy does): the engine's CPU and page
-///   cache cost alone, without the disk.
+/// - torqlog: `JSONLIngester` + `LogWriter` in this process, from opening the
+///   writer to its close, in three modes:
+///   - the defaults: fsync batch, closed segments sealed (LZ4) in the background,
+///     and `close()` waits for the final fdatasync and for the sealer;
+///   - fsync batch without sealing: the write path with its durability;
+///   - fsync never with 1 GiB segments (no rollover, whose fdatasync every
+///     policy does; nothing to seal): the engine's CPU and page-cache cost alone.
 /// - torqlog CLI: `torqlog --dir D ingest --fsync batch --quiet < file`, wall
 ///   clock from spawn to exit (process start and the final fdatasync included).
 /// - sqlite: the same lines, parsed with the same JSONLineParser, inserted in
@@ -31,9 +33,11 @@ enum IngestBenchmark: Benchmark {
                                      repeats: context.repeats, runs: runs)
 
         let (n, b) = (w.events, w.fileBytes)
-        var engine = ResultRow(system: "torqlog", operation: "in process: JSONLIngester → LogWriter, fsync batch",
+        var engine = ResultRow(system: "torqlog", operation: "in process, defaults: fsync batch, background sealing",
                                isBaseline: false, events: n, bytes: b)
-        var engineNoSync = ResultRow(system: "torqlog", operation: "the same, fsync never, no rollover: no fdatasync at all",
+        var engineNoSeal = ResultRow(system: "torqlog", operation: "in process, fsync batch, sealing off",
+                                     isBaseline: false, events: n, bytes: b)
+        var engineNoSync = ResultRow(system: "torqlog", operation: "in process, fsync never, no rollover: no fdatasync, no sealing",
                                      isBaseline: false, events: n, bytes: b)
         var cli = ResultRow(system: "torqlog CLI", operation: "torqlog ingest --fsync batch < file (process wall time)",
                             isBaseline: false, events: n, bytes: b)
@@ -41,37 +45,53 @@ enum IngestBenchmark: Benchmark {
                                isBaseline: true, events: n, bytes: b)
         var naive = ResultRow(system: "naive", operation: "JSONSerialization + FileHandle.write per line",
                               isBaseline: true, events: n, bytes: b)
-        let engineLatency = Box(LatencyRecorder(operation: "append (≤ 8192 events)"))
-        let noSyncLatency = Box(LatencyRecorder(operation: "append (≤ 8192 events)"))
+        let engineLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
+        let noSealLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
+        let noSyncLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
         var cliLatency = LatencyRecorder(operation: "whole ingest")
         var sqliteLatency = LatencyRecorder(operation: "txn of 1000 events")
         var naiveLatency = LatencyRecorder(operation: "line")
-        var closeSeconds: [Double] = []
+        var closeSeconds: [Double] = [], noSealCloseSeconds: [Double] = []
+        var walBytesWritten: [Double] = []
         var exportChecked = false
 
         for rep in 0..<context.repeats {
-            var samples = [RepeatSamples](repeating: RepeatSamples(), count: 5)
+            var (engineRuns, noSealRuns, noSyncRuns) = (RepeatSamples(), RepeatSamples(), RepeatSamples())
+            var (cliRuns, sqliteRuns, naiveRuns) = (RepeatSamples(), RepeatSamples(), RepeatSamples())
             for run in 0..<runs {
                 let last = rep == context.repeats - 1 && run == runs - 1
                 context.log("ingest: repeat \(rep + 1)/\(context.repeats), run \(run + 1)/\(runs)")
 
-                // torqlog, in process, fsync batch.
+                // torqlog, in process, the defaults.
                 let store = context.newPath("ingest-torqlog")
                 let (outcome, cost) = try measured {
                     try TorqlogIngest.inProcess(input: w.path, store: store, latency: engineLatency)
                 }
-                samples[0].add(cost)
+                engineRuns.add(cost)
                 closeSeconds.append(outcome.closeSeconds)
                 try context.requireAgreement("ingest, torqlog", [("generated", w.events), ("ingested", outcome.summary.events),
                                                                  ("in the store", try storedRecords(store))])
 
-                // torqlog, in process, without any fdatasync.
+                // torqlog, in process, fsync batch without sealing.
+                let noSealStore = context.newPath("ingest-torqlog-noseal")
+                let wcharBefore = ProcessStats.bytesWritten()
+                let (noSeal, noSealCost) = try measured {
+                    try TorqlogIngest.inProcess(input: w.path, store: noSealStore, seal: false, latency: noSealLatency)
+                }
+                walBytesWritten.append(Double(ProcessStats.bytesWritten() - wcharBefore))
+                noSealRuns.add(noSealCost)
+                noSealCloseSeconds.append(noSeal.closeSeconds)
+                try context.requireAgreement("ingest, torqlog (no sealing)", [("generated", w.events), ("ingested", noSeal.summary.events),
+                                                                              ("in the store", try storedRecords(noSealStore))])
+                context.remove(noSealStore)
+
+                // torqlog, in process, without any fdatasync or sealing.
                 let noSyncStore = context.newPath("ingest-torqlog-nosync")
                 let (noSync, noSyncCost) = try measured {
                     try TorqlogIngest.inProcess(input: w.path, store: noSyncStore, durability: .never, segmentSize: 1 << 30,
-                                                latency: noSyncLatency)
+                                                seal: false, latency: noSyncLatency)
                 }
-                samples[1].add(noSyncCost)
+                noSyncRuns.add(noSyncCost)
                 try context.requireAgreement("ingest, torqlog (fsync never)", [("generated", w.events), ("ingested", noSync.summary.events),
                                                                                ("in the store", try storedRecords(noSyncStore))])
                 context.remove(noSyncStore)
@@ -81,7 +101,7 @@ enum IngestBenchmark: Benchmark {
                     let cliStore = context.newPath("ingest-torqlog-cli")
                     let r = try Subprocess(executable: binary, arguments: ["--dir", cliStore, "ingest", "--fsync", "batch", "--quiet"],
                                            stdin: w.path, stderr: context.newPath("stderr")).runChecked("torqlog ingest")
-                    samples[2].add(r)
+                    cliRuns.add(r)
                     cliLatency.record(seconds: r.seconds)
                     try context.requireAgreement("ingest, torqlog CLI", [("generated", w.events), ("in the store", try storedRecords(cliStore))])
                     if !exportChecked {
@@ -103,14 +123,14 @@ enum IngestBenchmark: Benchmark {
                 // sqlite.
                 let db = context.newPath("ingest-sqlite") + ".db"
                 let (inserted, sqliteCost) = try measured { try SQLiteBaseline.ingest(input: w.path, path: db, latency: &sqliteLatency) }
-                samples[3].add(sqliteCost)
+                sqliteRuns.add(sqliteCost)
                 try context.requireAgreement("ingest, sqlite", [("generated", w.events), ("inserted", inserted.events),
                                                                 ("rows", try SQLiteBaseline.count(path: db))])
 
                 // naive.
                 let file = context.newPath("ingest-naive") + ".jsonl"
                 let (written, naiveCost) = try measured { try NaiveBaseline.ingest(input: w.path, path: file, latency: &naiveLatency) }
-                samples[4].add(naiveCost)
+                naiveRuns.add(naiveCost)
                 try context.requireAgreement("ingest, naive", [("generated", w.events), ("written", written.events),
                                                                ("lines in the file", try countNewlines(path: file).lines)])
                 context.remove(file)
@@ -122,41 +142,58 @@ enum IngestBenchmark: Benchmark {
                     context.remove(db)
                 }
             }
-            samples[0].fold(into: &engine)
-            samples[1].fold(into: &engineNoSync)
-            samples[2].fold(into: &cli)
-            samples[3].fold(into: &sqlite)
-            samples[4].fold(into: &naive)
+            engineRuns.fold(into: &engine)
+            noSealRuns.fold(into: &engineNoSeal)
+            noSyncRuns.fold(into: &engineNoSync)
+            cliRuns.fold(into: &cli)
+            sqliteRuns.fold(into: &sqlite)
+            naiveRuns.fold(into: &naive)
+        }
+        if let binary = context.torqlogBinary {
+            let cliStore = context.newPath("ingest-torqlog-cli-rss")
+            cli.peakRSS = try Subprocess(executable: binary, arguments: ["--dir", cliStore, "ingest", "--fsync", "batch", "--quiet"],
+                                         stdin: w.path, stderr: context.newPath("stderr")).peakRSS(scratch: context.newPath("time"))
+            context.remove(cliStore)
         }
         engine.latency = engineLatency.value.summary
+        engineNoSeal.latency = noSealLatency.value.summary
         engineNoSync.latency = noSyncLatency.value.summary
         cli.latency = cliLatency.summary
         sqlite.latency = sqliteLatency.summary
         naive.latency = naiveLatency.summary
         let close = closeSeconds.median
-        engine.extra["time split"] = "appends done after \(Fmt.seconds(engine.medianSeconds - close)), then close (the final fdatasync) \(Fmt.seconds(close)) (medians)"
-        report.rows = [engine, engineNoSync] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite, naive]
+        engine.extra["time split"] = "appends done after \(Fmt.seconds(engine.medianSeconds - close)), then close() \(Fmt.seconds(close)): "
+            + "the final fdatasync and the wait for the sealer (medians)"
+        let noSealClose = noSealCloseSeconds.median
+        engineNoSeal.extra["time split"] = "appends done after \(Fmt.seconds(engineNoSeal.medianSeconds - noSealClose)), "
+            + "then close() (the final fdatasync) \(Fmt.seconds(noSealClose)) (medians)"
+        report.rows = [engine, engineNoSeal, engineNoSync] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite, naive]
 
-        report.checks.append("generated = stored, on every run: torqlog \(Fmt.count(w.events)) (both modes)"
+        report.checks.append("generated = stored, on every run: torqlog \(Fmt.count(w.events)) (all three modes)"
             + (cli.seconds.isEmpty ? "" : ", torqlog CLI \(Fmt.count(w.events)) (its export is byte-identical to the input)")
             + ", sqlite rows \(Fmt.count(w.events)), naive lines \(Fmt.count(w.events))")
 
         let rate = engine.eventsPerSecond ?? 0
         let vsSQLite = report.speedRatio(engine, versus: "sqlite") ?? 0
-        report.goals.append(.init(description: "≥ 1,000,000 events/s (torqlog in process, fsync batch)", met: rate >= 1_000_000,
+        report.goals.append(.init(description: "≥ 1,000,000 events/s (torqlog in process, defaults)", met: rate >= 1_000_000,
                                   actual: "\(Fmt.count(Int(rate))) events/s at the median, \(Fmt.count(w.events)) events"))
-        report.goals.append(.init(description: "≥ 10× sqlite (torqlog in process, fsync batch)", met: vsSQLite >= 10, actual: Fmt.ratio(vsSQLite)))
+        report.goals.append(.init(description: "≥ 10× sqlite (torqlog in process, defaults)", met: vsSQLite >= 10, actual: Fmt.ratio(vsSQLite)))
+        let noSealRate = engineNoSeal.eventsPerSecond ?? 0
+        report.goals.append(.init(description: "≥ 1,000,000 events/s (fsync batch, sealing off)", met: noSealRate >= 1_000_000,
+                                  actual: "\(Fmt.count(Int(noSealRate))) events/s, \(Fmt.ratio(report.speedRatio(engineNoSeal, versus: "sqlite") ?? 0)) sqlite"))
         let noSyncRate = engineNoSync.eventsPerSecond ?? 0
         report.goals.append(.init(description: "≥ 1,000,000 events/s without fdatasync (the engine alone)", met: noSyncRate >= 1_000_000,
                                   actual: "\(Fmt.count(Int(noSyncRate))) events/s; "
                                       + "\(Fmt.count(Int(Double(w.events) / (engineNoSync.medianCPUSeconds ?? .nan)))) events per CPU-second"))
 
         let disk = try DiskProbe.measure(in: context.root)
-        report.notes.append("this disk: \(Fmt.bytes(disk.bytes)) written then fdatasync'ed in \(Fmt.seconds(disk.seconds)) = \(Fmt.fixed(Double(disk.bytes) / 1e6 / disk.seconds, 0)) MB/s; "
-            + "a durable torqlog store of this workload is \(Fmt.bytes(try storeBytes(context.torqlogStore()))), "
-            + "so fsync batch cannot finish in less than ~\(Fmt.seconds(Double(try storeBytes(context.torqlogStore())) / (Double(disk.bytes) / disk.seconds))) here")
+        let diskRate = Double(disk.bytes) / disk.seconds
+        let walBytes = walBytesWritten.median
+        report.notes.append("this disk: \(Fmt.bytes(disk.bytes)) written then fdatasync'ed in \(Fmt.seconds(disk.seconds)) = \(Fmt.fixed(diskRate / 1e6, 0)) MB/s; "
+            + "fsync batch (sealing off) writes \(Fmt.bytes(Int64(walBytes))) (wchar) and makes it durable before close() returns, "
+            + "which takes at least ~\(Fmt.seconds(walBytes / diskRate)) at that rate")
         report.notes.append("MB/s counts the JSONL input (newlines included); torqlog and sqlite validate every line with simdjson, naive with JSONSerialization")
-        report.notes.append("durability: torqlog fdatasync every 100 ms, at each 64 MiB segment rollover and at close; sqlite WAL + synchronous=NORMAL "
+        report.notes.append("durability: torqlog fdatasync every 100 ms, at each 64 MiB segment rollover and at close (sealing writes and fsyncs the sealed copy too); sqlite WAL + synchronous=NORMAL "
             + "(fsync at checkpoints), closed at the end; naive never syncs")
         report.notes.append("sqlite uses a 64 MiB page cache (cache_size=-65536) and creates its run_id index before the inserts")
         return report
@@ -164,10 +201,6 @@ enum IngestBenchmark: Benchmark {
 
     private static func storedRecords(_ store: String) throws -> Int {
         try StoreStatistics(StoreReader(directory: StoreDirectory(store))).records
-    }
-
-    private static func storeBytes(_ store: String) throws -> Int64 {
-        try StoreReader(directory: StoreDirectory(store)).segments.reduce(Int64(0)) { $0 + fileSize($1.path) }
     }
 }
 

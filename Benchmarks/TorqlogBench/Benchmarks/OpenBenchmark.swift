@@ -66,6 +66,7 @@ enum OpenBenchmark: Benchmark {
         sqliteOpen.latency = latencies[2].summary
         sqliteStats.latency = latencies[3].summary
         report.rows = [open, stats, sqliteOpen, sqliteStats]
+        report.notes.append("the torqlog store (ingested with the defaults): \(context.describeStore(store)); the SQLite database: \(Fmt.bytes(fileSize(db) + fileSize(db + "-wal")))")
         report.checks.append("statistics agree: \(Fmt.count(w.events)) records, \(Fmt.count(w.runs)) runs, \(w.typeCounts.count) types (torqlog and sqlite)")
         report.notes.append("events/s of the statistics rows: records summarised per second (torqlog reads every frame header; sqlite scans the table)")
         return report

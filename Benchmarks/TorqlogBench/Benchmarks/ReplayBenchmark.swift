@@ -97,6 +97,10 @@ enum ReplayBenchmark: Benchmark {
             samples[1].fold(into: &cli)
             samples[2].fold(into: &sqlite)
         }
+        if let binary = context.torqlogBinary {
+            cli.peakRSS = try Subprocess(executable: binary, arguments: ["--dir", store, "replay", w.largestRunID, "--format", "jsonl"],
+                                         stderr: context.newPath("stderr")).peakRSS(scratch: context.newPath("time"))
+        }
         engine.latency = engineLatency.summary
         cli.latency = cliLatency.summary
         sqlite.latency = sqliteLatency.summary
@@ -110,6 +114,7 @@ enum ReplayBenchmark: Benchmark {
         let sqliteBytes = sqliteRead.map(Double.init).median
         sqlite.extra["bytes read"] = "\(Fmt.bytes(Int64(sqliteBytes))) per replay by read/pread (rchar) = \(Fmt.fixed(sqliteBytes / Double(dbSize), 2))× the database (\(Fmt.bytes(dbSize)))"
         report.rows = [engine] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite]
+        report.notes.append("the torqlog store (ingested with the defaults): \(context.describeStore(store)); the SQLite database: \(Fmt.bytes(fileSize(db) + fileSize(db + "-wal")))")
         report.checks.append("every replay returned the run's \(Fmt.count(w.largestRunEvents)) events and \(Fmt.bytes(w.largestRunPayloadBytes)) of JSON (torqlog, sqlite"
                              + (cli.seconds.isEmpty ? ")" : ", and the CLI's JSONL output once)"))
         report.goals.append(.init(description: "under 50 ms (torqlog in process)", met: engine.medianSeconds < 0.050,

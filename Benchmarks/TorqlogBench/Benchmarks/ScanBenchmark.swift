@@ -72,13 +72,18 @@ enum ScanBenchmark: Benchmark {
             samples[1].fold(into: &cli)
             samples[2].fold(into: &sqlite)
         }
+        if let binary = context.torqlogBinary {
+            cli.peakRSS = try Subprocess(executable: binary, arguments: ["--dir", store, "export"],
+                                         stderr: context.newPath("stderr")).peakRSS(scratch: context.newPath("time"))
+        }
         engine.latency = engineLatency.summary
         cli.latency = cliLatency.summary
         sqlite.latency = sqliteLatency.summary
         report.rows = [engine] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite]
+        report.notes.append("the torqlog store (ingested with the defaults): \(context.describeStore(store)); the SQLite database: \(Fmt.bytes(fileSize(db) + fileSize(db + "-wal")))")
         report.checks.append("every scan returned \(Fmt.count(w.events)) events and \(Fmt.bytes(w.payloadBytes)) of JSON (torqlog, sqlite"
                              + (cli.seconds.isEmpty ? ")" : "; the CLI's export: \(Fmt.count(w.events)) lines, checked once)"))
-        report.notes.append("MB/s counts the JSON payloads (no newlines); peak RSS of the in-process rows is this process's VmHWM, reset before each run")
+        report.notes.append("MB/s counts the JSON payloads (no newlines)")
         return report
     }
 }

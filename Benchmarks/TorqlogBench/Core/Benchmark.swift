@@ -121,6 +121,19 @@ final class BenchContext {
         return path
     }
 
+    /// What a torqlog store is made of, e.g. "1 sealed segment (24.1 MB) + 1 WAL segment (42.7 MB)".
+    func describeStore(_ path: String) -> String {
+        guard let segments = try? StoreReader(directory: StoreDirectory(path)).segments else { return "?" }
+        var parts: [String] = []
+        for kind in [SegmentFileName.Kind.sealed, .wal] {
+            let these = segments.filter { $0.kind == kind }
+            guard !these.isEmpty else { continue }
+            let bytes = these.reduce(Int64(0)) { $0 + fileSize($1.path) }
+            parts.append("\(these.count) \(kind == .sealed ? "sealed" : "WAL") segment\(these.count == 1 ? "" : "s") (\(Fmt.bytes(bytes)))")
+        }
+        return parts.joined(separator: " + ")
+    }
+
     /// Checks that every count equals the first; throws a disagreement (exit status 2) if not.
     /// Returns the check as a sentence for the report.
     @discardableResult
@@ -138,18 +151,20 @@ final class BenchContext {
 enum TorqlogIngest {
     struct Outcome {
         var summary: JSONLIngester.Summary
-        /// Seconds spent in `LogWriter.close()` (under `batch`: the final fdatasync).
+        /// Seconds spent in `LogWriter.close()`: the final fdatasync (unless `never`) and
+        /// waiting for the background sealer to finish the closed segments.
         var closeSeconds: Double
     }
 
     /// JSONLIngester + LogWriter in this process, from opening the writer to its close.
     static func inProcess(input: String, store: String, durability: DurabilityPolicy = .defaultBatch,
-                          segmentSize: Int = 64 << 20, latency: Box<LatencyRecorder>?) throws -> Outcome {
+                          segmentSize: Int = 64 << 20, seal: Bool = true, latency: Box<LatencyRecorder>?) throws -> Outcome {
         let fd = open(input, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BenchError("cannot open \(input)") }
         defer { close(fd) }
         let writer = try LogWriter(directory: StoreDirectory(store),
-                                   options: LogWriter.Options(segmentSize: segmentSize, durability: durability))
+                                   options: LogWriter.Options(segmentSize: segmentSize, durability: durability,
+                                                              sealClosedSegments: seal))
         var ingester = JSONLIngester(writer: writer)
         var rejections: [String] = []
         ingester.onRejection = { rejections.append($0.description) }

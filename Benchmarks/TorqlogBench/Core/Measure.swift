@@ -25,14 +25,25 @@ struct RunCost {
     var cpuSeconds: Double
     /// Peak RSS of this process during the run (VmHWM, reset before it).
     var peakRSS: Int64
+    /// How far the peak rose above the RSS the run started with (nil for a child process).
+    var peakGrowth: Int64?
 }
+
+/// glibc's malloc_trim: gives freed heap memory back to the kernel, so that the
+/// RSS a run starts from is not inflated by what earlier runs freed.
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
 
 /// Times `body` in this process: wall clock, CPU, and peak RSS.
 func measured<R>(_ body: () throws -> R) rethrows -> (R, RunCost) {
+    _ = mallocTrim(0)
     ProcessStats.resetPeakRSS()
+    let rss = ProcessStats.currentRSS()
     let cpu = ProcessStats.cpuSeconds()
     let (r, seconds) = try timed(body)
-    return (r, RunCost(seconds: seconds, cpuSeconds: ProcessStats.cpuSeconds() - cpu, peakRSS: ProcessStats.peakRSS()))
+    let cpuSeconds = ProcessStats.cpuSeconds() - cpu
+    let peak = ProcessStats.peakRSS()
+    return (r, RunCost(seconds: seconds, cpuSeconds: cpuSeconds, peakRSS: peak, peakGrowth: max(0, peak - rss)))
 }
 
 /// A latency distribution (nanoseconds) and what one recorded operation is.
@@ -112,10 +123,15 @@ enum ProcessStats {
     static func currentRSS() -> Int64 { (statusField("VmRSS:") ?? 0) * 1024 }
 
     /// Bytes this process has read through read(2)/pread(2) so far (`rchar` of /proc/self/io).
-    static func bytesRead() -> Int64 {
+    static func bytesRead() -> Int64 { ioField("rchar:") }
+
+    /// Bytes this process has passed to write(2)/pwrite(2) so far (`wchar` of /proc/self/io).
+    static func bytesWritten() -> Int64 { ioField("wchar:") }
+
+    private static func ioField(_ name: String) -> Int64 {
         guard let text = readSmallFile("/proc/self/io") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("rchar:") {
-            return Int64(line.dropFirst(6).trimmingCharacters(in: " \t")) ?? 0
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            return Int64(line.dropFirst(name.count).trimmingCharacters(in: " \t")) ?? 0
         }
         return 0
     }

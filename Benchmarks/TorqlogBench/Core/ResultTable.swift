@@ -9,6 +9,8 @@ enum ResultTable {
         s += "torqlog CLI: \(e.torqlogBinary ?? "not found (CLI rows skipped)")\n"
         s += "figures: median and min over --repeat \(e.repeats) (each repeat: the median of its runs); \(e.pageCache)\n"
         s += "load average (1, 5, 15 min) at start: \(e.loadAverageAtStart) — other work on the machine stretches wall times, not the CPU column\n"
+        s += "peak RSS: in process, VmHWM (reset before each run; \(Fmt.bytes(e.residentBytesAtStart)) before any benchmark) and (+ its rise during the run); "
+        s += "CLI rows: the child's peak, from one extra run under /usr/bin/time\n"
         s += "CPU: user + system seconds of one run (median), all threads; vs X: X's median time ÷ this row's (3.00× = three times as fast as X)\n"
         return s
     }
@@ -34,7 +36,7 @@ enum ResultTable {
             } else {
                 cells += ["—", "—", "—", "—", "—"]
             }
-            cells.append(r.peakRSS.map { Fmt.bytes($0) } ?? "—")
+            cells.append(r.peakRSS.map { Fmt.bytes($0) + (r.peakRSSGrowth.map { " (+\(Fmt.bytes($0)))" } ?? "") } ?? "—")
             rows.append(cells)
         }
         // Right-align figures, left-align the two text columns and "latency of".

@@ -20,6 +20,8 @@ struct ResultRow: Codable, Sendable {
     var latency: LatencySummary?
     /// Peak resident set size (bytes) over the runs: of this process (VmHWM, reset before each run), or of the child.
     var peakRSS: Int64?
+    /// In-process rows: the most the peak rose above the RSS a run started with (what the operation itself needed).
+    var peakRSSGrowth: Int64?
     /// Extra labelled figures ("bytes read": "…").
     var extra: [String: String] = [:]
 
@@ -96,6 +98,8 @@ struct BenchOutput: Codable, Sendable {
         /// /proc/loadavg when the benchmarks started, and when they ended: other work on the machine skews wall times.
         var loadAverageAtStart: String
         var loadAverageAtEnd: String?
+        /// This process's RSS before the benchmarks (the workload is on disk, not in memory): part of every in-process peak RSS.
+        var residentBytesAtStart: Int64
     }
     var environment: Environment
     var benchmarks: [BenchmarkReport]
@@ -106,15 +110,18 @@ struct RepeatSamples {
     var seconds: [Double] = []
     var cpu: [Double] = []
     var peakRSS: Int64 = 0
+    var peakGrowth: Int64?
 
     mutating func add(_ c: RunCost) {
         seconds.append(c.seconds)
         cpu.append(c.cpuSeconds)
         peakRSS = max(peakRSS, c.peakRSS)
+        if let g = c.peakGrowth { peakGrowth = max(peakGrowth ?? 0, g) }
     }
 
     mutating func add(_ r: Subprocess.Result) {
-        add(RunCost(seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRSS: r.peakRSS))
+        seconds.append(r.seconds)
+        cpu.append(r.cpuSeconds)
     }
 
     /// Appends this repeat's medians to `row` (nothing when no run was made).
@@ -122,6 +129,7 @@ struct RepeatSamples {
         guard !seconds.isEmpty else { return }
         row.seconds.append(seconds.median)
         row.cpuSeconds.append(cpu.median)
-        row.peakRSS = max(row.peakRSS ?? 0, peakRSS)
+        if peakRSS > 0 { row.peakRSS = max(row.peakRSS ?? 0, peakRSS) }
+        if let g = peakGrowth { row.peakRSSGrowth = max(row.peakRSSGrowth ?? 0, g) }
     }
 }

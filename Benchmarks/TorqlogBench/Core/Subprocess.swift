@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,8 +10,6 @@ struct Subprocess {
         var exitStatus: Int32
         /// Wall-clock seconds from just before posix_spawn to just after wait4.
         var seconds: Double
-        /// The child's peak resident set size in bytes (ru_maxrss).
-        var peakRSS: Int64
         /// The child's CPU seconds, user + system.
         var cpuSeconds: Double
         /// What the child wrote on stderr (when it went to a file), for error messages.
@@ -49,8 +48,26 @@ struct Subprocess {
             errText = ProcessStats.readSmallFile(stderr).map { String($0.prefix(2000)) } ?? ""
         }
         if stderr != "/dev/null" { unlink(stderr) }
-        return Result(exitStatus: exit, seconds: seconds, peakRSS: Int64(usage.ru_maxrss) * 1024,
-                      cpuSeconds: ProcessStats.seconds(usage), stderr: errText)
+        return Result(exitStatus: exit, seconds: seconds, cpuSeconds: ProcessStats.seconds(usage), stderr: errText)
+    }
+
+    /// The child's peak RSS in bytes, from one extra (untimed) run under GNU time; nil without /usr/bin/time.
+    ///
+    /// Not from our own wait4: posix_spawn's child shares this process's memory
+    /// until it execs, and Linux counts that in the child's ru_maxrss; GNU time's
+    /// child is forked from the small `time` process instead.
+    func peakRSS(scratch: String) throws -> Int64? {
+        let time = "/usr/bin/time"
+        guard access(time, X_OK) == 0 else { return nil }
+        let report = scratch + ".time"
+        defer { unlink(report) }
+        var wrapped = self
+        wrapped.executable = time
+        wrapped.arguments = ["-f", "%M", "-o", report, executable] + arguments
+        _ = try wrapped.runChecked("\(time) \(executable)")
+        guard let text = ProcessStats.readSmallFile(report),
+              let kb = Int64(text.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "") else { return nil }
+        return kb * 1024
     }
 
     /// Runs and fails with the child's stderr unless it exits with 0.
