@@ -78,7 +78,7 @@ import Testing
                 p.waitUntilExit()
                 #expect(p.terminationStatus == 0)
                 let sealed = try SealedSegment(path: seg.path, base: seg.base)
-                #expect(sealed.index.runs[Array("run-2".utf8)] == nil)
+                #expect(sealed.index.runs[ByteKey(Array("run-2".utf8))] == nil)
             } else {
                 bytes = Data(readFile(seg.path))
             }
