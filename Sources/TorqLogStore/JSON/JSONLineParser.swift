@@ -36,25 +36,26 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     /// reported as ``JSONLineError/Kind/tooLong``.
     public let maxLineLength: Int
 
-    private let handle: OpaquePointer
+    /// The C++ parser; nil only if it could not be allocated (then every line
+    /// is reported invalid with that reason, rather than trapping).
+    private let handle: OpaquePointer?
 
     /// Creates a parser for lines of at most `maxLineLength` bytes.
     ///
     /// Internal buffers are allocated lazily and sized for the longest line
     /// seen (about 14 bytes of memory per input byte); after a line longer
-    /// than 1 MiB they are released again at the next shorter line. Traps if
-    /// the small parser object itself cannot be allocated.
+    /// than 1 MiB they are released again at the next shorter line. A
+    /// negative `maxLineLength` counts as 0. If the small parser object
+    /// cannot be allocated, every `parse` reports the line invalid with that
+    /// reason (no trap).
     public init(maxLineLength: Int) {
-        precondition(maxLineLength >= 0, "maxLineLength must not be negative")
-        guard let handle = tq_json_parser_create(maxLineLength) else {
-            fatalError("JSONLineParser: cannot allocate the simdjson parser")
-        }
-        self.handle = handle
-        self.maxLineLength = maxLineLength
+        let limit = max(0, maxLineLength)
+        self.handle = tq_json_parser_create(limit)
+        self.maxLineLength = limit
     }
 
     deinit {
-        tq_json_parser_destroy(handle)
+        if let handle { tq_json_parser_destroy(handle) }
     }
 
     // MARK: - Parsing
@@ -139,6 +140,9 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     ///   `.invalid` with the reason.
     public mutating func parse(_ line: UnsafeRawBufferPointer) -> Outcome {
         var info = tq_json_object_info()
+        guard let handle else {
+            return .invalid(JSONLineError(kind: .other, reason: "out of memory: the JSON parser could not be allocated", byteOffset: nil))
+        }
         let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self)
         if Int(tq_json_parse_object(handle, base, line.count, &info)) == TQ_JSON_OK {
             return .object(ExtractedKeys(info))
@@ -154,6 +158,7 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     public func field(_ key: String) -> JSONValue? {
         var key = key
         var value = tq_json_value()
+        guard let handle else { return nil }
         let found = key.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { tq_json_get_field(handle, $0.baseAddress, $0.count, &value) }
         }
@@ -163,13 +168,14 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     /// Number of top-level fields (duplicates included) of the object from
     /// the last successful ``parse(_:)``; 0 if the last parse failed.
     public var fieldCount: Int {
-        tq_json_field_count(handle)
+        handle.map { tq_json_field_count($0) } ?? 0
     }
 
     /// Calls `body` for every top-level field of the object from the last
     /// successful ``parse(_:)``, in document order, duplicates included.
     /// Does nothing if the last parse failed.
     public func forEachField(_ body: (_ key: String, _ value: JSONValue) throws -> Void) rethrows {
+        guard let handle else { return }
         var iterator = tq_json_field_iter()
         tq_json_fields_begin(handle, &iterator)
         var key: UnsafePointer<CChar>?
@@ -254,6 +260,12 @@ public struct JSONLineError: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// Same as ``reason``.
     public var description: String { reason }
+
+    init(kind: Kind, reason: String, byteOffset: Int?) {
+        self.kind = kind
+        self.reason = reason
+        self.byteOffset = byteOffset
+    }
 
     init(_ info: tq_json_object_info, maxLineLength: Int) {
         let offset = info.error_offset >= 0 ? Int(info.error_offset) : nil
