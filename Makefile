@@ -16,6 +16,11 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c 'import lz4.frame' 2>/dev/null || python3 -m pip install -q lz4
+	@# The telemetry tests cross-check the validator against the JSON Schema with Python's jsonschema.
+	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages jsonschema 2>/dev/null \
+	  || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema
 
 release: deps
 	swift build -c release --product torqlog

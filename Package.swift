@@ -19,6 +19,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // System zlib, for reading .jsonl.gz sources (`torqlog compliance`).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Small C helpers for the hot paths: hardware CRC32C.
         .target(name: "CTorqSupport"),
         // simdjson (Debian's libsimdjson-dev) behind a plain C header.
@@ -35,8 +41,14 @@ let package = Package(
             name: "torqlog",
             dependencies: [
                 "TorqLogStore",
+                "TorqTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Telemetry semantics: event schema, fast encoder, validation, compliance scanner.
+        .target(
+            name: "TorqTelemetry",
+            dependencies: ["TorqLogStore", "CSimdJSON", "CZlib"]
         ),
         // System libsqlite3, for the benchmark's SQLite baseline.
         .systemLibrary(
@@ -59,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "TorqLogStoreTests",
             dependencies: ["TorqLogStore"]
+        ),
+        .testTarget(
+            name: "TorqTelemetryTests",
+            dependencies: ["TorqTelemetry", "TorqLogStore", "torqlog"]
         ),
         .testTarget(
             name: "TorqLogCLITests",

@@ -18,6 +18,7 @@ struct TorqLog: ParsableCommand {
         subcommands: [
             IngestCommand.self, ExportCommand.self, ReplayCommand.self, TailCommand.self,
             SealCommand.self, CompactCommand.self, ArchiveCommand.self, VerifyCommand.self, InfoCommand.self, DemoCommand.self,
+            ComplianceCommand.self, SchemaCommand.self,
         ]
     )
 

@@ -18,7 +18,7 @@ enum Console {
     static func write(_ fd: Int32, _ text: String) {
         var t = text
         t.withUTF8 { buf in
-            var p = buf.baseAddress!
+            guard var p = buf.baseAddress else { return }
             var left = buf.count
             while left > 0 {
                 let n = Glibc.write(fd, p, left)
@@ -91,7 +91,7 @@ final class OutputStream {
     func flush() {
         guard !buffer.isEmpty, !closed else { buffer.removeAll(keepingCapacity: true); return }
         buffer.withUnsafeBytes { raw in
-            var p = raw.baseAddress!
+            guard var p = raw.baseAddress else { return }
             var left = raw.count
             while left > 0 {
                 let n = Glibc.write(fd, p, left)

@@ -9,7 +9,7 @@ enum Format {
         guard value.isFinite else { return "\(value)" }
         var buf = [CChar](repeating: 0, count: 64)
         _ = withVaList([value]) { vsnprintf(&buf, 64, "%.\(digits)f", $0) }
-        return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `1.5 MB`, `320 kB`, `12 B` (decimal units).
