@@ -137,7 +137,7 @@ extension StoreVerifier {
         var runsSeen: [[UInt8]: [UInt32]] = [:]
         for (i, b) in sealed.index.blocks.enumerated() {
             do {
-                try sealed.read(block: i, into: block)
+                try sealed.read(block: i, into: block, verifyContentChecksums: true)
                 report.records += Int(b.count)
                 var minT = Int64.max, maxT = Int64.min
                 var blockRuns = Set<[UInt8]>()

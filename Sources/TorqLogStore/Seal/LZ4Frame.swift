@@ -48,8 +48,14 @@ enum LZ4Frame {
         /// Decompresses exactly one whole LZ4 frame `frame` into `output` (replacing its content).
         /// Throws a message when the frame is damaged, truncated, followed by extra bytes,
         /// or decompresses to a size other than `expectedSize`.
-        func decompress(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into output: inout [UInt8]) throws(DecompressionError) {
+        /// With `verifyContentChecksum` false, LZ4's xxHash of the content is not
+        /// computed: callers that checked a CRC-32C over the compressed bytes first
+        /// (FORMAT.md §7.3) save that work; `verify` checks both.
+        func decompress(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into output: inout [UInt8],
+                        verifyContentChecksum: Bool = true) throws(DecompressionError) {
             LZ4F_resetDecompressionContext(context)
+            var options = LZ4F_decompressOptions_t()
+            options.skipChecksums = verifyContentChecksum ? 0 : 1
             if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
             var srcOffset = 0
             var dstOffset = 0
@@ -57,7 +63,7 @@ enum LZ4Frame {
                 var srcSize = frame.count - srcOffset
                 var dstSize = output.count - dstOffset
                 let hint = output.withUnsafeMutableBytes { out in
-                    LZ4F_decompress(context, out.baseAddress! + dstOffset, &dstSize, frame.baseAddress! + srcOffset, &srcSize, nil)
+                    LZ4F_decompress(context, out.baseAddress! + dstOffset, &dstSize, frame.baseAddress! + srcOffset, &srcSize, &options)
                 }
                 if LZ4F_isError(hint) != 0 {
                     throw DecompressionError("LZ4 frame damaged: \(String(cString: LZ4F_getErrorName(hint)))")

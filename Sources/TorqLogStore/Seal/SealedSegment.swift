@@ -94,12 +94,14 @@ final class SealedSegment {
         return list
     }
 
-    /// Reads, checks and decompresses block `i` into `block`.
-    func read(block i: Int, into block: DecodedBlock) throws {
+    /// Reads, checks and decompresses block `i` into `block`. The block's
+    /// CRC-32C is always checked; LZ4's own content checksums only when
+    /// `verifyContentChecksums` (as `verify` does).
+    func read(block i: Int, into block: DecodedBlock, verifyContentChecksums: Bool = false) throws {
         let b = index.blocks[i]
         let at = Int64(b.offset)
         do {
-            try block.load(from: file, entry: b)
+            try block.load(from: file, entry: b, verifyContentChecksums: verifyContentChecksums)
         } catch let e as FormatProblem {
             throw StoreError(.corruption, path: path, offset: at, "block \(i): \(e.description)")
         }
@@ -121,7 +123,7 @@ final class DecodedBlock {
     /// Bytes read from disk for the last block.
     var bytesRead: Int { raw.count }
 
-    fileprivate func load(from file: OwnedFile, entry b: SealedBlock) throws {
+    fileprivate func load(from file: OwnedFile, entry b: SealedBlock, verifyContentChecksums: Bool) throws {
         entry = b
         if raw.count != b.totalLength { raw = [UInt8](repeating: 0, count: b.totalLength) }
         let got = try raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: Int64(b.offset)) }
@@ -132,7 +134,8 @@ final class DecodedBlock {
         var tableSize = 0
         try raw.withUnsafeBytes { r in
             do {
-                try decompressor.decompress(UnsafeRawBufferPointer(rebasing: r[0..<dataLength]), expectedSize: Int(b.jsonlLength), into: &jsonl)
+                try decompressor.decompress(UnsafeRawBufferPointer(rebasing: r[0..<dataLength]), expectedSize: Int(b.jsonlLength), into: &jsonl,
+                                            verifyContentChecksum: verifyContentChecksums)
             } catch let e as LZ4Frame.DecompressionError { throw FormatProblem("data frame: \(e.message)") }
             var kr = ByteReader(UnsafeRawBufferPointer(rebasing: r[dataLength...]))
             guard try kr.u32() == SealedFormat.keysMagic else { throw FormatProblem("keys frame magic missing") }
@@ -141,7 +144,8 @@ final class DecodedBlock {
             tableSize = Int(try kr.u32())
             guard tableSize <= 64 << 20 else { throw FormatProblem("keys table size \(tableSize) implausible") }
             do {
-                try decompressor.decompress(UnsafeRawBufferPointer(rebasing: r[(dataLength + 12)...]), expectedSize: tableSize, into: &tableBytes)
+                try decompressor.decompress(UnsafeRawBufferPointer(rebasing: r[(dataLength + 12)...]), expectedSize: tableSize, into: &tableBytes,
+                                            verifyContentChecksum: verifyContentChecksums)
             } catch let e as LZ4Frame.DecompressionError { throw FormatProblem("keys frame: \(e.message)") }
         }
         keys = try tableBytes.withUnsafeBytes { try KeysTable.decode(UnsafeRawBufferPointer(rebasing: $0[0..<tableSize])) }
