@@ -16,6 +16,12 @@ uint32_t tq_crc32c_extend(uint32_t crc, const void *data, size_t length);
 /// Whether `tq_crc32c_extend` runs on the hardware instruction.
 int tq_crc32c_is_hardware(void);
 
+/// Starts writeback of `length` bytes at `offset` of `fd` to the disk without
+/// waiting for it (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`). Not a
+/// durability barrier: it only keeps dirty pages few, so that the next
+/// `fdatasync` has little left to do. Returns 0, or -1 with errno set.
+int tq_start_writeback(int fd, int64_t offset, int64_t length);
+
 #ifdef __cplusplus
 }
 #endif

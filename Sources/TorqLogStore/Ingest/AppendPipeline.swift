@@ -1,9 +1,11 @@
 import Foundation
 
 /// Hands filled batches to a thread that appends them to the store, so that
-/// validating the next batch (one core) overlaps checksumming and writing the
-/// previous one (the other core). At most one batch is in flight: memory stays
-/// bounded, and records are appended in the order they were submitted.
+/// validating the next batches overlaps checksumming and writing the previous
+/// ones. At most `depth` batches wait (plus the one being written): memory stays
+/// bounded, and records are appended in the order they were submitted. (Two
+/// waiting: a large read yields two batches, one per parsing thread, and both
+/// can be queued while the previous read's last batch is still being written.)
 ///
 /// A thread with a condition variable rather than a task: `append` blocks on
 /// `write(2)` and `fdatasync`.
@@ -11,32 +13,37 @@ final class AppendPipeline: @unchecked Sendable {
     // @unchecked: the mutable fields are guarded by `condition`.
     private let condition = NSCondition()
     private let writer: LogWriter
-    /// The batch waiting for the thread, and whether the thread is appending one.
-    /// (The thread takes the batch out of `pending` so that it holds the only
-    /// reference: stamping sequences then mutates it in place, without a copy.)
-    private var pending: RecordBatch?
+    /// The batches waiting for the thread (oldest first), and whether the thread
+    /// is appending one. (The thread takes the batch out of `pending` so that it
+    /// holds the only reference: stamping sequences then mutates it in place,
+    /// without a copy.)
+    private var pending: [RecordBatch] = []
+    private let depth = 2
     private var busy = false
-    private var spare: RecordBatch? = RecordBatch()
+    /// Emptied batches, handed back by `submit` so their capacity is reused.
+    private var spares: [RecordBatch] = []
     private var failure: Error?
     private var stopped = false
 
     init(writer: LogWriter) {
         self.writer = writer
+        pending.reserveCapacity(depth)
+        spares.reserveCapacity(2)
         let t = Thread { [self] in run() }
         t.name = "torqlog-append"
         t.start()
     }
 
     /// Queues `batch` for appending and gives back an empty batch to fill next
-    /// (waits while the previous batch is still being written).
+    /// (waits while `depth` batches are already waiting).
     func submit(_ batch: inout RecordBatch) throws {
         condition.lock()
         defer { condition.unlock() }
-        while (pending != nil || busy) && failure == nil { condition.wait() }
+        while pending.count >= depth && failure == nil { condition.wait() }
         if let failure { throw failure }
-        pending = batch
-        batch = spare ?? RecordBatch()
-        spare = nil
+        var next = spares.popLast() ?? RecordBatch()
+        swap(&next, &batch)
+        pending.append(next)
         condition.broadcast()
     }
 
@@ -44,7 +51,7 @@ final class AppendPipeline: @unchecked Sendable {
     func drain() throws {
         condition.lock()
         defer { condition.unlock() }
-        while (pending != nil || busy) && failure == nil { condition.wait() }
+        while (!pending.isEmpty || busy) && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
@@ -59,8 +66,9 @@ final class AppendPipeline: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while pending == nil && !stopped { condition.wait() }
-            guard var batch = pending.take() else { break }
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty { break }
+            var batch = pending.removeFirst()
             busy = true
             condition.unlock()
             var error: Error?
@@ -68,7 +76,7 @@ final class AppendPipeline: @unchecked Sendable {
             batch.removeAll()
             condition.lock()
             busy = false
-            spare = batch
+            if spares.count < 2 { spares.append(batch) }
             if let error { failure = error }
             condition.broadcast()
         }

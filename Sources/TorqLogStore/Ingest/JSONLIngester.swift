@@ -14,6 +14,10 @@ import Glibc
 ///
 /// The input is read in large chunks into one buffer and lines are validated
 /// in place, so a line costs one simdjson parse and one copy into the batch.
+/// When a read completes at least 64 KiB of lines, they are split in two at a
+/// line boundary and the second half is validated on a ``ParseWorker`` thread
+/// while this thread validates the first; the halves are merged in input order
+/// (rejections, line numbers, `strict`, appends), as if one thread had read them.
 /// After each `read(2)` the complete lines gathered so far are appended, so a
 /// producer that waits for `acked` lines is never left waiting for a full buffer.
 public struct JSONLIngester: ~Copyable {
@@ -61,22 +65,29 @@ public struct JSONLIngester: ~Copyable {
 
     private let writer: LogWriter
     private let pipeline: AppendPipeline
-    private var parser: JSONLineParser
+    private var validator: LineValidator
+    /// Validates the second half of large reads on the other core (created at the first one).
+    private var worker: ParseWorker?
     private var batch = RecordBatch()
     private let maxLine = FrameHeader.maxPayloadLength
     private let chunk = 4 << 20
+    /// Complete lines gathered by one read below this size are validated on the
+    /// calling thread alone: a pipe delivering a few lines at a time gets them
+    /// appended (and acknowledged) without a round trip through the worker.
+    private let parallelMinimum = 64 << 10
     private var buffer: UnsafeMutableRawBufferPointer
 
     /// An ingester appending to `writer`.
     public init(writer: LogWriter) {
         self.writer = writer
         self.pipeline = AppendPipeline(writer: writer)
-        self.parser = JSONLineParser(maxLineLength: FrameHeader.maxPayloadLength)
+        self.validator = LineValidator(maxLine: FrameHeader.maxPayloadLength)
         // Room for the longest line plus a read chunk, plus the parser's padding.
         self.buffer = .allocate(byteCount: FrameHeader.maxPayloadLength + (4 << 20) + JSONLineParser.requiredPadding, alignment: 64)
     }
 
     deinit {
+        worker?.stop()
         pipeline.stop()
         buffer.deallocate()
     }
@@ -115,6 +126,31 @@ public struct JSONLIngester: ~Copyable {
                 throw StoreError.errno("read", path: source)
             }
             if n == 0 { eof = true } else { fill += n }
+
+            // The end of an over-long line being skipped.
+            if discarding, let nl = memchr(base + lineStart, 0x0A, fill - lineStart) {
+                summary.lines += 1
+                discarding = false
+                lineStart = base.distance(to: UnsafeMutableRawPointer(nl)) + 1
+            }
+            // Many complete lines: validate them on both cores, half each.
+            if !discarding && fill - lineStart >= parallelMinimum,
+               let last = Self.lastNewline(base, from: lineStart, to: fill) {
+                let complete = last + 1
+                while complete - lineStart >= parallelMinimum {
+                    let mid = lineStart + (complete - lineStart) / 2
+                    guard let nl = memchr(base + mid, 0x0A, complete - mid) else { break }
+                    let split = base.distance(to: UnsafeMutableRawPointer(nl)) + 1
+                    if split >= complete { break }
+                    let (next, stop) = try parallelRound(base, from: lineStart, split: split, end: complete,
+                                                         source: source, summary: &summary)
+                    if stop {
+                        try flush(&summary)
+                        return summary
+                    }
+                    lineStart = next
+                }
+            }
 
             var scan = lineStart
             while scan < fill {
@@ -157,28 +193,93 @@ public struct JSONLIngester: ~Copyable {
         return summary
     }
 
-    /// Validates one line and adds it to the batch; returns false to stop (strict mode).
-    private mutating func handleLine(_ p: UnsafeMutableRawPointer, count rawCount: Int, lineNumber: Int,
-                                     source: String, summary: inout Summary) throws -> Bool {
-        var count = rawCount
-        if count > 0 && p.load(fromByteOffset: count - 1, as: UInt8.self) == 0x0D { count -= 1 }  // CRLF
-        if Self.isBlank(p, count) { return true }
-        let line = UnsafeRawBufferPointer(start: p, count: count)
-        if count > maxLine {
-            return reject(Rejection(source: source, line: lineNumber,
-                                    reason: "line is longer than the maximum record size (\(maxLine) bytes)", byteOffset: maxLine), &summary)
+    /// Validates the complete lines `from ..< split` here and `split ..< end` on
+    /// the worker at the same time, then merges in input order: rejections with
+    /// their exact line numbers, the first half's batch, then the second half's.
+    ///
+    /// - Returns: where the next unread line starts (the worker stops early
+    ///   when its batch is full), and whether to stop (`strict` and a bad line).
+    private mutating func parallelRound(_ base: UnsafeMutableRawPointer, from start: Int, split: Int, end: Int,
+                                        source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
+        let worker = self.worker ?? ParseWorker(maxLine: maxLine)
+        self.worker = worker
+        worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords)
+        // Never leave the worker reading the buffer: wait for it even when this half throws.
+        var joined = false
+        defer { if !joined { _ = worker.wait() } }
+
+        // The first half, reported as it goes (it comes first in the input).
+        var scan = start
+        while scan < split {
+            guard let nl = memchr(base + scan, 0x0A, split - scan) else { break }
+            let lineEnd = base.distance(to: UnsafeMutableRawPointer(nl))
+            summary.lines += 1
+            if try !handleLine(base + scan, count: lineEnd - scan, lineNumber: summary.lines, source: source, summary: &summary) {
+                // Strict stop in the first half: nothing of the second half is kept.
+                _ = worker.wait()
+                joined = true
+                worker.batch.removeAll()
+                return (lineEnd + 1, true)
+            }
+            scan = lineEnd + 1
         }
-        switch parser.parse(line) {
-        case .object(let keys):
-            let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
-            try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
+
+        let r = worker.wait()
+        joined = true
+        if let error = r.error {
+            worker.batch.removeAll()
+            throw error
+        }
+        try flush(&summary)  // the first half's records go first
+        for rej in r.rejections {
+            summary.rejected += 1
+            onRejection(Rejection(source: source, line: summary.lines + rej.line, reason: rej.reason, byteOffset: rej.byteOffset))
+        }
+        summary.lines += r.lines
+        summary.events += r.events
+        summary.bytes += r.bytes
+        if r.stoppedAtRejection { summary.stoppedEarly = true }
+        if !worker.batch.isEmpty {
+            try pipeline.submit(&worker.batch)
+            onProgress(summary)
+        }
+        return (split + r.consumed, r.stoppedAtRejection)
+    }
+
+    /// Validates one line and adds it to the batch; returns false to stop (strict mode).
+    @inline(__always)
+    private mutating func handleLine(_ p: UnsafeMutableRawPointer, count: Int, lineNumber: Int,
+                                     source: String, summary: inout Summary) throws -> Bool {
+        switch try validator.add(p, count: count, to: &batch) {
+        case .blank:
+            return true
+        case .stored(let n):
             summary.events += 1
-            summary.bytes += Int64(count)
+            summary.bytes += Int64(n)
             if batch.count >= batchRecords { try flush(&summary) }
             return true
-        case .invalid(let error):
-            return reject(Rejection(source: source, line: lineNumber, reason: error.reason, byteOffset: error.byteOffset), &summary)
+        case .rejected(let reason, let byteOffset):
+            return reject(Rejection(source: source, line: lineNumber, reason: reason, byteOffset: byteOffset), &summary)
         }
+    }
+
+    /// The offset of the last `\n` in `lo ..< hi`, searched with `memchr` in
+    /// windows from the end (glibc's `memrchr` is not visible from Swift).
+    private static func lastNewline(_ base: UnsafeMutableRawPointer, from lo: Int, to hi: Int) -> Int? {
+        var windowEnd = hi
+        while windowEnd > lo {
+            let windowStart = max(lo, windowEnd - 4096)
+            var found: Int?
+            var s = windowStart
+            while s < windowEnd, let nl = memchr(base + s, 0x0A, windowEnd - s) {
+                let at = base.distance(to: UnsafeMutableRawPointer(nl))
+                found = at
+                s = at + 1
+            }
+            if let found { return found }
+            windowEnd = windowStart
+        }
+        return nil
     }
 
     private func reject(_ r: Rejection, _ summary: inout Summary) -> Bool {
@@ -193,15 +294,5 @@ public struct JSONLIngester: ~Copyable {
         guard !batch.isEmpty else { return }
         try pipeline.submit(&batch)
         onProgress(summary)
-    }
-
-    private static func isBlank(_ p: UnsafeRawPointer, _ count: Int) -> Bool {
-        for i in 0..<count {
-            switch p.load(fromByteOffset: i, as: UInt8.self) {
-            case 0x20, 0x09, 0x0D: continue
-            default: return false
-            }
-        }
-        return true
     }
 }

@@ -1,3 +1,4 @@
+import CTorqSupport
 import Foundation
 import Synchronization
 
@@ -60,6 +61,8 @@ public final class LogWriter: Sendable {
         var active: OwnedFile
         var activeBase: UInt64
         var activeSize: Int64
+        /// Offset up to which writeback of the active segment has been started.
+        var writebackStarted: Int64 = 0
         var nextSequence: UInt64
         var closed = false
     }
@@ -214,6 +217,13 @@ public final class LogWriter: Sendable {
                 s.activeSize = size
                 s.nextSequence = first + UInt64(j)
                 i = j
+                // Start writing dirty pages back every few MiB (not a durability
+                // barrier): the next fdatasync, at the interval or at rollover,
+                // then finds little left to write instead of stalling appenders.
+                if options.durability != .never, size - s.writebackStarted >= Self.writebackChunk {
+                    _ = tq_start_writeback(s.active.fd, s.writebackStarted, size - s.writebackStarted)
+                    s.writebackStarted = size
+                }
             }
             return first..<(first + UInt64(count))
         }
@@ -249,7 +259,11 @@ public final class LogWriter: Sendable {
         s.active = try OwnedFile.open(directory.file(SegmentName.wal(base)), flags: O_RDWR | O_APPEND)
         s.activeBase = base
         s.activeSize = Int64(SegmentHeader.size)
+        s.writebackStarted = 0
     }
+
+    /// Bytes appended between two writeback starts.
+    static let writebackChunk: Int64 = 1 << 20
 
     /// Creates an empty segment crash-safely: temporary name, fdatasync, rename, fsync directory.
     static func createSegment(_ directory: StoreDirectory, base: UInt64) throws {

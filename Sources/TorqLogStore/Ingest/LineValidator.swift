@@ -1,0 +1,57 @@
+/// What ``LineValidator/add(_:count:to:)`` made of one line.
+enum LineVerdict {
+    /// Empty or only spaces, tabs and carriage returns: skipped silently.
+    case blank
+    /// Appended to the batch; the payload's length in bytes.
+    case stored(Int)
+    /// Not stored, with the reason and the byte offset of the problem (when known).
+    case rejected(reason: String, byteOffset: Int?)
+}
+
+/// Validates JSONL lines and appends the good ones to a batch: the per-line work
+/// of ``JSONLIngester``, shared by the calling thread and its ``ParseWorker``
+/// (each owns one, since a `JSONLineParser` is not thread-safe).
+struct LineValidator: ~Copyable {
+    private var parser: JSONLineParser
+    /// The longest payload stored (the record limit).
+    let maxLine: Int
+
+    init(maxLine: Int) {
+        self.maxLine = maxLine
+        self.parser = JSONLineParser(maxLineLength: maxLine)
+    }
+
+    /// Validates one line (without its `\n`; a trailing `\r` is dropped) and
+    /// appends it to `batch` when it is exactly one JSON object.
+    ///
+    /// - Precondition: `JSONLineParser.requiredPadding` bytes after the line are readable.
+    @inline(__always)
+    mutating func add(_ p: UnsafeRawPointer, count rawCount: Int, to batch: inout RecordBatch) throws -> LineVerdict {
+        var count = rawCount
+        if count > 0 && p.load(fromByteOffset: count - 1, as: UInt8.self) == 0x0D { count -= 1 }  // CRLF
+        if Self.isBlank(p, count) { return .blank }
+        if count > maxLine {
+            return .rejected(reason: "line is longer than the maximum record size (\(maxLine) bytes)", byteOffset: maxLine)
+        }
+        let line = UnsafeRawBufferPointer(start: p, count: count)
+        switch parser.parse(line) {
+        case .object(let keys):
+            let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
+            try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
+            return .stored(count)
+        case .invalid(let error):
+            return .rejected(reason: error.reason, byteOffset: error.byteOffset)
+        }
+    }
+
+    @inline(__always)
+    private static func isBlank(_ p: UnsafeRawPointer, _ count: Int) -> Bool {
+        for i in 0..<count {
+            switch p.load(fromByteOffset: i, as: UInt8.self) {
+            case 0x20, 0x09, 0x0D: continue
+            default: return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// Validates the second half of a large read on another core while
+/// ``JSONLIngester`` validates the first half on the calling thread.
+///
+/// The worker has its own parser, its own batch and its own list of rejections
+/// (numbered from 1 within its half); the caller merges them in input order once
+/// both halves are done, so appends, line numbers and `--strict` behave exactly
+/// as if one thread had read every line.
+///
+/// A plain thread with a condition variable rather than a task: the caller
+/// blocks (synchronously, inside `ingest`) until the half is validated, and a
+/// job is a few milliseconds of CPU-bound work that must start at once on the
+/// other core; blocking on a cooperative-pool task from synchronous code is not
+/// allowed, and a long-lived thread costs nothing between jobs.
+final class ParseWorker: @unchecked Sendable {
+    // @unchecked: `job`, `result`, `stopped` are guarded by `condition`; `validator`
+    // is used only by the thread; `batch` is used by the thread while a job runs and
+    // by the owner only between `wait()` and the next `start` (the lock orders them).
+
+    /// A rejected line of the half: `line` counts from 1 at the half's first line.
+    struct Rejected {
+        var line: Int
+        var reason: String
+        var byteOffset: Int?
+    }
+
+    /// What a job did with its region.
+    struct Result {
+        /// Lines read (newlines consumed), blank and rejected ones included.
+        var lines = 0
+        /// Records appended to `batch`, and their payload bytes.
+        var events = 0
+        var bytes: Int64 = 0
+        var rejections: [Rejected] = []
+        /// Bytes of the region consumed (whole lines). Less than the region when
+        /// the batch filled up (the caller handles the rest) or at a strict stop.
+        var consumed = 0
+        /// Stopped at a rejected line (`strict`).
+        var stoppedAtRejection = false
+        /// `RecordBatch.append` failed.
+        var error: Error?
+    }
+
+    private struct Job {
+        var start: UnsafeRawPointer
+        var count: Int
+        var strict: Bool
+        var batchLimit: Int
+    }
+
+    private let condition = NSCondition()
+    private var job: Job?
+    private var result: Result?
+    private var stopped = false
+    private var validator: LineValidator
+    /// The records of the last job; the owner takes them after `wait()`.
+    var batch = RecordBatch()
+
+    init(maxLine: Int) {
+        validator = LineValidator(maxLine: maxLine)
+        let t = Thread { [self] in run() }
+        t.name = "torqlog-parse"
+        t.start()
+    }
+
+    /// Starts validating the complete lines in `start ..< start + count` (which
+    /// must end with a newline and be followed by the parser's padding); the
+    /// memory must stay valid and unchanged until `wait()` returns.
+    func start(_ start: UnsafeRawPointer, count: Int, strict: Bool, batchLimit: Int) {
+        condition.lock()
+        precondition(job == nil && result == nil, "ParseWorker: a job is already running")
+        job = Job(start: start, count: count, strict: strict, batchLimit: batchLimit)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for the job started last and returns what it did.
+    func wait() -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result.take()!
+    }
+
+    /// Stops the thread (after the job in progress, if any).
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while job == nil && !stopped { condition.wait() }
+            guard let j = job else { break }
+            condition.unlock()
+            let r = process(j)
+            condition.lock()
+            job = nil
+            result = r
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    private func process(_ j: Job) -> Result {
+        var r = Result()
+        batch.removeAll()
+        var scan = 0
+        do {
+            while scan < j.count {
+                let p = j.start + scan
+                let end: Int
+                if let nl = memchr(p, 0x0A, j.count - scan) {
+                    end = j.start.distance(to: UnsafeRawPointer(nl))
+                } else {
+                    end = j.count  // not expected: the region ends with a newline
+                }
+                r.lines += 1
+                switch try validator.add(p, count: end - scan, to: &batch) {
+                case .blank:
+                    break
+                case .stored(let n):
+                    r.events += 1
+                    r.bytes += Int64(n)
+                case .rejected(let reason, let byteOffset):
+                    r.rejections.append(Rejected(line: r.lines, reason: reason, byteOffset: byteOffset))
+                    if j.strict {
+                        r.stoppedAtRejection = true
+                        r.consumed = min(end + 1, j.count)
+                        return r
+                    }
+                }
+                scan = min(end + 1, j.count)
+                if batch.count >= j.batchLimit { break }
+            }
+        } catch {
+            r.error = error
+        }
+        r.consumed = scan
+        return r
+    }
+}
