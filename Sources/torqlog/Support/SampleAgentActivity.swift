@@ -1,4 +1,5 @@
 import TorqLogStore
+import TorqTelemetry
 
 /// A deterministic, realistic sample of agent telemetry: runs made of routing
 /// decisions, agent runs, memory operations, model interactions and tool
@@ -97,17 +98,8 @@ struct SampleAgentActivity {
     }
 }
 
-/// SplitMix64: a small, fast, deterministic generator.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Identifiers for the sample, from TorqTelemetry's deterministic generator.
+extension SplitMix64 {
     mutating func hex(_ digits: Int) -> String {
         var s = ""
         while s.count < digits { s += String(next(), radix: 16).leftPadded(16) }
