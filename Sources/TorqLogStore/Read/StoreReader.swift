@@ -62,10 +62,7 @@ public final class StoreReader {
         if seg.kind == .sealed { return .sealed(try sealed(seg)) }
         do {
             let cursor = try SegmentCursor(path: seg.path, verifyPayload: true)
-            guard cursor.header.baseSequence == seg.base else {
-                throw StoreError(.corruption, path: seg.path, offset: 16,
-                                 "segment header says base sequence \(cursor.header.baseSequence), file name says \(seg.base)")
-            }
+            try checkHeader(cursor, seg)
             return .wal(cursor)
         } catch let e as StoreError where e.kind == .io && !Filesystem.exists(seg.path) {
             let sealedName = SegmentFileName(base: seg.base, path: directory.file(SealedFormat.name(seg.base)), kind: .sealed)
@@ -114,23 +111,13 @@ public final class StoreReader {
                     continue
                 }
                 while true {
-                    switch try cursor.next() {
-                    case .frame(let f):
-                        bytesRead += Int64(f.header.frameLength)
-                        if filter.matches(f) { if try !body(RecordView(f, segment: seg.base)) { return } }
-                        continue
-                    case .end: break
-                    case .partial(let at, let reason):
-                        // Only the last segment may end in a frame still being written.
-                        if i == segments.count - 1 { break }
-                        throw StoreError(.corruption, path: seg.path, offset: at, reason + " in a closed segment")
-                    case .corrupt(let at, let reason):
-                        throw StoreError(.corruption, path: seg.path, offset: at, reason)
-                    case .zeroTail(let at):
-                        if i == segments.count - 1 { break }
-                        throw StoreError(.corruption, path: seg.path, offset: at, "zero-filled bytes in a closed segment")
+                    let step = try cursor.next()
+                    guard case .frame(let f) = step else {
+                        try checkEnd(step, seg, isLast: i == segments.count - 1)
+                        break
                     }
-                    break
+                    bytesRead += Int64(f.header.frameLength)
+                    if filter.matches(f) { if try !body(RecordView(f, segment: seg.base)) { return } }
                 }
                 expected = cursor.expectedSequence
             }
@@ -219,25 +206,40 @@ public final class StoreReader {
     func scanHeaders(_ i: Int, _ body: (FrameView) throws -> Void) throws -> UInt64 {
         let segment = segments[i]
         let cursor = try SegmentCursor(path: segment.path, verifyPayload: false)
+        try checkHeader(cursor, segment)
+        while true {
+            let step = try cursor.next()
+            guard case .frame(let f) = step else {
+                try checkEnd(step, segment, isLast: i == segments.count - 1)
+                return cursor.expectedSequence
+            }
+            bytesRead += Int64(FrameHeader.size + Int(f.header.runLength) + Int(f.header.typeLength))
+            try body(f)
+        }
+    }
+
+    /// Returns when `step` (not a frame) is a legitimate end of `segment`'s
+    /// data: the end of the file, or, for the last segment only, a frame still
+    /// being written. Throws the corruption otherwise.
+    private func checkEnd(_ step: SegmentCursor.Step, _ segment: SegmentFileName, isLast: Bool) throws {
+        switch step {
+        case .frame, .end: return
+        case .partial(let at, let reason):
+            if isLast { return }
+            throw StoreError(.corruption, path: segment.path, offset: at, reason + " in a closed segment")
+        case .corrupt(let at, let reason):
+            throw StoreError(.corruption, path: segment.path, offset: at, reason)
+        case .zeroTail(let at):
+            if isLast { return }
+            throw StoreError(.corruption, path: segment.path, offset: at, "zero-filled bytes in a closed segment")
+        }
+    }
+
+    /// A WAL segment's header must name the base sequence its file name says.
+    private func checkHeader(_ cursor: SegmentCursor, _ segment: SegmentFileName) throws {
         guard cursor.header.baseSequence == segment.base else {
             throw StoreError(.corruption, path: segment.path, offset: 16,
                              "segment header says base sequence \(cursor.header.baseSequence), file name says \(segment.base)")
-        }
-        while true {
-            switch try cursor.next() {
-            case .frame(let f):
-                bytesRead += Int64(FrameHeader.size + Int(f.header.runLength) + Int(f.header.typeLength))
-                try body(f)
-            case .end: return cursor.expectedSequence
-            case .partial(let at, let reason):
-                if i == segments.count - 1 { return cursor.expectedSequence }
-                throw StoreError(.corruption, path: segment.path, offset: at, reason + " in a closed segment")
-            case .corrupt(let at, let reason):
-                throw StoreError(.corruption, path: segment.path, offset: at, reason)
-            case .zeroTail(let at):
-                if i == segments.count - 1 { return cursor.expectedSequence }
-                throw StoreError(.corruption, path: segment.path, offset: at, "zero-filled bytes in a closed segment")
-            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Seals closed WAL segments on a thread of its own, oldest first, so that a
 /// rollover never makes an appender wait for compression.
@@ -96,12 +97,10 @@ final class BackgroundSealer: @unchecked Sendable {
 }
 
 /// A flag one thread sets and another polls.
-final class CancelFlag: @unchecked Sendable {
-    // @unchecked: the value is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = false
-    func store(_ v: Bool) { lock.lock(); value = v; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func store(_ v: Bool) { value.store(v, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
 /// Thrown when a seal is abandoned because its writer is closing.

@@ -25,18 +25,10 @@ enum SealedFormat {
     static let noType = UInt16.max
 
     /// `00000000000000000042.lz4`.
-    static func name(_ base: UInt64) -> String {
-        let digits = String(base)
-        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + fileExtension
-    }
+    static func name(_ base: UInt64) -> String { SegmentName.name(base, fileExtension) }
 
     /// The base sequence of a sealed segment name, or nil.
-    static func parseName(_ name: String) -> UInt64? {
-        guard name.hasSuffix(fileExtension) else { return nil }
-        let stem = name.dropLast(fileExtension.count)
-        guard stem.utf8.count == 20, stem.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return UInt64(stem)
-    }
+    static func parseName(_ name: String) -> UInt64? { SegmentName.parse(name, fileExtension) }
 }
 
 /// One block of a sealed segment, as the index describes it.
