@@ -6,11 +6,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TorqLogStore", targets: ["TorqLogStore"]),
+        .library(name: "TorqTelemetry", targets: ["TorqTelemetry"]),
         .executable(name: "torqlog", targets: ["torqlog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-service-context", from: "1.5.1"),
     ],
     targets: [
         // System liblz4 (LZ4F frame API) for sealed segments.
@@ -45,10 +50,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Telemetry semantics: event schema, fast encoder, validation, compliance scanner.
+        // Telemetry semantics: event schema, fast encoder, validation, compliance
+        // scanner, the collector, tracing and the integration facade.
         .target(
             name: "TorqTelemetry",
-            dependencies: ["TorqLogStore", "CSimdJSON", "CZlib"]
+            dependencies: [
+                "TorqLogStore", "CSimdJSON", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // System libsqlite3, for the benchmark's SQLite baseline.
         .systemLibrary(
@@ -62,6 +75,7 @@ let package = Package(
             name: "torqlog-bench",
             dependencies: [
                 "TorqLogStore",
+                "TorqTelemetry",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
