@@ -185,6 +185,14 @@ public final class LogWriter: Sendable {
     ///
     /// On return the records are in the page cache (visible to readers) and,
     /// under `always`, on stable storage. The batch is consumed (left empty).
+    ///
+    /// When a write fails (disk full, I/O error), the segment is cut back to
+    /// its last complete record, so nothing half-written is ever visible, and
+    /// the error is thrown with `batch` holding exactly the records that were
+    /// not written (a batch spanning a rollover may have had its first part
+    /// written): appending the same batch again later neither loses nor
+    /// duplicates a record. When only the `always` fdatasync fails, the batch
+    /// was written (and is left empty) but may not be durable.
     /// - Returns: the sequence numbers given to the records (empty range for an empty batch).
     @discardableResult
     public func append(_ batch: inout RecordBatch) throws -> Range<UInt64> {
@@ -193,39 +201,14 @@ public final class LogWriter: Sendable {
             guard !s.closed else { throw StoreError(.invalidArgument, path: directory.path, "writer is closed") }
             let first = s.nextSequence
             batch.seal(firstSequence: first)
-            var i = 0
-            let count = batch.count
-            while i < count {
-                // Take as many frames as fit in the active segment (at least one).
-                var j = i
-                var size = s.activeSize
-                while j < count {
-                    let len = Int64(batch.frameLength(j))
-                    if size + len > Int64(options.segmentSize) && (size > Int64(SegmentHeader.size) || j > i) { break }
-                    size += len
-                    j += 1
-                }
-                if j == i {
-                    try rollOver(&s, base: first + UInt64(i))
-                    continue
-                }
-                let from = batch.frameStarts[i]
-                let to = j < count ? batch.frameStarts[j] : batch.bytes.count
-                try batch.bytes.withUnsafeBytes { raw in
-                    try s.active.writeAll(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
-                }
-                s.activeSize = size
-                s.nextSequence = first + UInt64(j)
-                i = j
-                // Start writing dirty pages back every few MiB (not a durability
-                // barrier): the next fdatasync, at the interval or at rollover,
-                // then finds little left to write instead of stalling appenders.
-                if options.durability != .never, size - s.writebackStarted >= Self.writebackChunk {
-                    _ = tq_start_writeback(s.active.fd, s.writebackStarted, size - s.writebackStarted)
-                    s.writebackStarted = size
-                }
+            do {
+                try write(batch, into: &s, first: first)
+            } catch {
+                // Frames before `s.nextSequence` are in the log; keep the rest for a retry.
+                batch.removeFirst(frames: Int(s.nextSequence - first))
+                throw error
             }
-            return first..<(first + UInt64(count))
+            return first..<(first + UInt64(batch.count))
         }
         batch.removeAll()
         switch options.durability {
@@ -234,6 +217,50 @@ public final class LogWriter: Sendable {
         case .never: options.onDurable?(range.upperBound)
         }
         return range
+    }
+
+    /// Writes a sealed batch at the end of the log, rolling over as needed;
+    /// on a failed write, cuts the active segment back to its last complete frame.
+    private func write(_ batch: RecordBatch, into s: inout State, first: UInt64) throws {
+        var i = 0
+        let count = batch.count
+        while i < count {
+            // Take as many frames as fit in the active segment (at least one).
+            var j = i
+            var size = s.activeSize
+            while j < count {
+                let len = Int64(batch.frameLength(j))
+                if size + len > Int64(options.segmentSize) && (size > Int64(SegmentHeader.size) || j > i) { break }
+                size += len
+                j += 1
+            }
+            if j == i {
+                try rollOver(&s, base: first + UInt64(i))
+                continue
+            }
+            let from = batch.frameStarts[i]
+            let to = j < count ? batch.frameStarts[j] : batch.bytes.count
+            do {
+                try batch.bytes.withUnsafeBytes { raw in
+                    try s.active.writeAll(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
+                }
+            } catch {
+                // A short write leaves part of a frame: cut it off so that
+                // readers (and the next append) see only complete frames.
+                try? s.active.truncate(to: s.activeSize)
+                throw error
+            }
+            s.activeSize = size
+            s.nextSequence = first + UInt64(j)
+            i = j
+            // Start writing dirty pages back every few MiB (not a durability
+            // barrier): the next fdatasync, at the interval or at rollover,
+            // then finds little left to write instead of stalling appenders.
+            if options.durability != .never, size - s.writebackStarted >= Self.writebackChunk {
+                _ = tq_start_writeback(s.active.fd, s.writebackStarted, size - s.writebackStarted)
+                s.writebackStarted = size
+            }
+        }
     }
 
     /// Makes every record appended so far durable (one `fdatasync`, shared with concurrent callers).

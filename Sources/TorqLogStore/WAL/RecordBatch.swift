@@ -115,6 +115,22 @@ public struct RecordBatch: Sendable {
         }
     }
 
+    /// Drops the first `n` frames (already written), keeping the rest in order.
+    mutating func removeFirst(frames n: Int) {
+        guard n > 0 else { return }
+        guard n < frameStarts.count else { removeAll(); return }
+        let cut = frameStarts[n]
+        for i in 0..<n { payloadByteCount -= payloadLength(i) }
+        bytes.removeFirst(cut)
+        frameStarts.removeFirst(n)
+        for i in frameStarts.indices { frameStarts[i] -= cut }
+    }
+
+    /// Payload length of frame `i`, from its header.
+    private func payloadLength(_ i: Int) -> Int {
+        bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: frameStarts[i] + 8, as: UInt32.self))) }
+    }
+
     /// Length of frame `i`.
     func frameLength(_ i: Int) -> Int {
         (i + 1 < frameStarts.count ? frameStarts[i + 1] : bytes.count) - frameStarts[i]

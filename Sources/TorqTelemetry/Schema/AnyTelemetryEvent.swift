@@ -47,3 +47,51 @@ public enum AnyTelemetryEvent: Sendable, Hashable {
         }
     }
 }
+
+extension AnyTelemetryEvent {
+    /// Wraps a typed event of this module's schema; nil for a `TelemetryEvent`
+    /// conformance defined elsewhere (this enum has no case for it). Checking
+    /// the type compares metatypes; there is no dynamic cast.
+    public init?<Event: TelemetryEvent>(_ event: Event) {
+        switch Event.self {
+        case is AgentRunEvent.Type: self = .agentRun(unsafeBitCast(event, to: AgentRunEvent.self))
+        case is ToolExecutionEvent.Type: self = .toolExecution(unsafeBitCast(event, to: ToolExecutionEvent.self))
+        case is ModelInteractionEvent.Type: self = .modelInteraction(unsafeBitCast(event, to: ModelInteractionEvent.self))
+        case is MemoryOperationEvent.Type: self = .memoryOperation(unsafeBitCast(event, to: MemoryOperationEvent.self))
+        case is RoutingDecisionEvent.Type: self = .routingDecision(unsafeBitCast(event, to: RoutingDecisionEvent.self))
+        case is SpanStartEvent.Type: self = .spanStart(unsafeBitCast(event, to: SpanStartEvent.self))
+        case is SpanEndEvent.Type: self = .spanEnd(unsafeBitCast(event, to: SpanEndEvent.self))
+        default: return nil
+        }
+    }
+
+    /// Calls `body` with the wrapped event's header, writable.
+    mutating func updateHeader(_ body: (inout EventHeader) -> Void) {
+        switch self {
+        case .agentRun(var e): body(&e.header); self = .agentRun(e)
+        case .toolExecution(var e): body(&e.header); self = .toolExecution(e)
+        case .modelInteraction(var e): body(&e.header); self = .modelInteraction(e)
+        case .memoryOperation(var e): body(&e.header); self = .memoryOperation(e)
+        case .routingDecision(var e): body(&e.header); self = .routingDecision(e)
+        case .spanStart(var e): body(&e.header); self = .spanStart(e)
+        case .spanEnd(var e): body(&e.header); self = .spanEnd(e)
+        }
+    }
+
+    /// Sets the timestamp.
+    mutating func stampTimestamp(_ nanoseconds: Int64) {
+        updateHeader { $0.timestamp = nanoseconds }
+    }
+
+    /// Sets a random UUID as `event_id`, drawn from `generator`.
+    mutating func stampEventID<G: RandomNumberGenerator>(using generator: inout G) {
+        let id = EventHeader.randomEventID(using: &generator)
+        updateHeader { $0.eventID = id }
+    }
+
+    /// Sets a random UUID as `event_id` (from the system generator).
+    mutating func stampEventID() {
+        var generator = SystemRandomNumberGenerator()
+        stampEventID(using: &generator)
+    }
+}

@@ -10,6 +10,8 @@ public struct TelemetryError: Error, Sendable, Hashable, CustomStringConvertible
         case store
         /// Memory for a parser or buffer could not be allocated.
         case outOfMemory
+        /// A configuration value or argument is out of its range.
+        case invalidArgument
     }
 
     /// The class of problem.
