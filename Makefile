@@ -21,6 +21,9 @@ deps:
 	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages jsonschema 2>/dev/null \
 	  || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema
+	@# The OTLP export tests parse every exported line with the official OpenTelemetry protobuf definitions.
+	@python3 -c 'import opentelemetry.proto' 2>/dev/null || python3 -m pip install --quiet opentelemetry-proto 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages opentelemetry-proto 2>/dev/null || true
 
 release: deps
 	swift build -c release --product torqlog
