@@ -48,6 +48,7 @@ let package = Package(
                 "TorqLogStore",
                 "TorqTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Telemetry semantics: event schema, fast encoder, validation, compliance
@@ -88,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TorqTelemetryTests",
-            dependencies: ["TorqTelemetry", "TorqLogStore", "torqlog"]
+            dependencies: ["TorqTelemetry", "TorqLogStore", "torqlog", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "TorqLogCLITests",
