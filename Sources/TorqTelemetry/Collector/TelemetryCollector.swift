@@ -57,9 +57,16 @@ public final class TelemetryCollector: Sendable {
     private let disabledCount = Atomic<Int>(0)
     private let unsupportedCount = Atomic<Int>(0)
     /// What the flusher has done; it updates this once per batch.
-    private let flushed: Mutex<FlushRecord>
+    private let progress: FlushProgress
     /// The flusher thread, joined by `shutdown()` (taken out exactly once).
     private let flusher: Mutex<WorkerThread?>
+
+    /// What the flusher has done, shared by the collector and the flusher
+    /// thread (which must not hold the collector itself: dropping the last
+    /// reference to a collector shuts it down).
+    private final class FlushProgress: Sendable {
+        let record = Mutex(FlushRecord())
+    }
 
     private struct FlushRecord: ~Copyable {
         var collected = 0
@@ -80,24 +87,33 @@ public final class TelemetryCollector: Sendable {
     /// - Throws: ``TelemetryError`` for an invalid configuration or storage
     ///   that cannot be opened; a `StoreError` when the store is locked by
     ///   another writer or damaged.
-    public init(configuration: TelemetryConfiguration = TelemetryConfiguration()) throws {
+    public convenience init(configuration: TelemetryConfiguration = TelemetryConfiguration()) throws {
         if let problem = configuration.validationError() { throw TelemetryError(.invalidArgument, problem) }
-        self.configuration = configuration
-        sampler = RunSampler(rate: configuration.samplingRate)
-        waitWhenFull = configuration.overflowPolicy == .wait
-        queue = EventQueue(capacity: configuration.queueCapacity, batchSize: configuration.batchSize,
-                           writeWhenIdle: configuration.writeWhenIdle, maxEventsPerHour: configuration.maxEventsPerHour)
+        let sink: any EventSink
         switch configuration.storage {
+        case _ where !configuration.enabled: sink = try MemorySink(capacity: 1)  // nothing is written: open nothing
         case .store(let directory): sink = try StoreSink(directory: directory, configuration: configuration)
         case .jsonl(let path, let gzip): sink = try JSONLSink(path: path, gzip: gzip, durability: configuration.fsync)
         case .memory(let capacity): sink = try MemorySink(capacity: capacity)
         }
+        try self.init(configuration: configuration, sink: sink)
+    }
+
+    /// A collector writing to `sink` (tests inject failing sinks here).
+    init(configuration: TelemetryConfiguration, sink: any EventSink) throws {
+        if let problem = configuration.validationError() { throw TelemetryError(.invalidArgument, problem) }
+        self.configuration = configuration
+        self.sink = sink
+        sampler = RunSampler(rate: configuration.samplingRate)
+        waitWhenFull = configuration.overflowPolicy == .wait
+        queue = EventQueue(capacity: configuration.queueCapacity, batchSize: configuration.batchSize,
+                           writeWhenIdle: configuration.writeWhenIdle, maxEventsPerHour: configuration.maxEventsPerHour)
         let pii = configuration.piiFiltering
         filter = pii.enabled ? Self.makeFilter(pii) : nil
-        flushed = Mutex(FlushRecord())
+        progress = FlushProgress()
         flusher = Mutex(nil)
         guard configuration.enabled else { return }
-        let loop = FlushLoop(collector: self)
+        let loop = FlushLoop(configuration: configuration, queue: queue, sink: sink, filter: filter, progress: progress)
         guard let thread = WorkerThread({ loop.run() }) else {
             try? sink.close()
             throw TelemetryError(.outOfMemory, "cannot start the collector's flusher thread")
@@ -168,7 +184,7 @@ public final class TelemetryCollector: Sendable {
         let sampled = sampledOut.load(ordering: .relaxed)
         let disabled = disabledCount.load(ordering: .relaxed)
         let unsupported = unsupportedCount.load(ordering: .relaxed)
-        flushed.withLock { f in
+        progress.record.withLock { f in
             s.eventsCollected = f.collected
             s.eventsInFlight = f.inFlight
             s.batchesFlushed = f.batches
@@ -209,7 +225,7 @@ public final class TelemetryCollector: Sendable {
         let target = queue.counters().accepted
         queue.flusherWake.signal()
         while true {
-            let done = flushed.withLock { f in f.finished || f.collected + f.sinkDropped >= target }
+            let done = progress.record.withLock { f in f.finished || f.collected + f.sinkDropped >= target }
             if done { return }
             usleep(200)
         }
@@ -234,10 +250,14 @@ public final class TelemetryCollector: Sendable {
     /// The flusher's loop, on its own thread: take everything queued, encode
     /// and redact it, write it in batches, retry on failure.
     private struct FlushLoop: Sendable {
-        let collector: TelemetryCollector
+        let configuration: TelemetryConfiguration
+        let queue: EventQueue
+        let sink: any EventSink
+        let filter: (any JSONRedacting)?
+        let progress: FlushProgress
 
         func run() {
-            let c = collector
+            let c = self
             var taken: [AnyTelemetryEvent] = []
             taken.reserveCapacity(min(c.configuration.queueCapacity, 1 << 16))
             var encoder = BatchEncoder(filter: c.filter)
@@ -253,7 +273,7 @@ public final class TelemetryCollector: Sendable {
                     }
                     continue
                 }
-                c.flushed.withLock { $0.inFlight = taken.count }
+                c.progress.record.withLock { $0.inFlight = taken.count }
                 var index = 0
                 let batchSize = c.configuration.batchSize
                 while index < taken.count {
@@ -263,7 +283,7 @@ public final class TelemetryCollector: Sendable {
                         if !encoder.add(&taken[i], to: c.sink) { unwritable += 1 }
                     }
                     let redactions = encoder.takeRedactions()
-                    c.flushed.withLock { f in
+                    c.progress.record.withLock { f in
                         f.sinkDropped += unwritable
                         f.inFlight -= unwritable
                         f.redactions += redactions
@@ -277,15 +297,15 @@ public final class TelemetryCollector: Sendable {
                 try c.sink.close()
             } catch {
                 c.configuration.logger.error("telemetry sink failed to close", metadata: ["error": "\(error)"])
-                c.flushed.withLock { f in f.failures += 1; f.lastError = "\(error)" }
+                c.progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
             }
-            c.flushed.withLock { $0.finished = true }
+            c.progress.record.withLock { $0.finished = true }
         }
 
         /// Commits the sink's pending batch, retrying with back-off until it
         /// succeeds or, once closing, until the shutdown timeout passes.
         private func write(bytes: Int64, closing: Bool) {
-            let c = collector
+            let c = self
             var delayMs = 10
             var giveUpAt: UInt64?
             var failedBefore = false
@@ -295,7 +315,7 @@ public final class TelemetryCollector: Sendable {
                 do {
                     let written = try c.sink.commit()
                     let took = Int64(TelemetryCollector.monotonicNanoseconds() - started)
-                    c.flushed.withLock { f in
+                    c.progress.record.withLock { f in
                         f.collected += written
                         f.inFlight -= written
                         f.batches += 1
@@ -310,7 +330,7 @@ public final class TelemetryCollector: Sendable {
                     var cause: any Error = error
                     if let partial = error as? PartialCommit { written = partial.written; cause = partial.underlying }
                     failedBefore = true
-                    c.flushed.withLock { f in
+                    c.progress.record.withLock { f in
                         f.collected += written
                         f.inFlight -= written
                         f.failures += 1
@@ -328,7 +348,7 @@ public final class TelemetryCollector: Sendable {
                         if let giveUpAt, now >= giveUpAt {
                             let lost = c.sink.pendingCount
                             c.sink.discardPending()
-                            c.flushed.withLock { f in
+                            c.progress.record.withLock { f in
                                 f.sinkDropped += lost
                                 f.inFlight -= lost
                             }
