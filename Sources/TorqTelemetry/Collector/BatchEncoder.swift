@@ -61,3 +61,5 @@ protocol JSONRedacting: Sendable {
     /// The object with its sensitive strings redacted, or nil when unchanged.
     func redactJSONObject(_ json: UnsafeRawBufferPointer, counts: inout RedactionCounts) throws -> [UInt8]?
 }
+
+extension PIIFilter: JSONRedacting {}

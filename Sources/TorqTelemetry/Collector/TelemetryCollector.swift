@@ -366,7 +366,7 @@ public final class TelemetryCollector: Sendable {
     }
 
     static func makeFilter(_ configuration: PIIFilteringConfiguration) -> (any JSONRedacting)? {
-        nil  // wired to PIIFilter when it lands
+        PIIFilter(configuration)
     }
 
     // MARK: Clocks

@@ -163,3 +163,42 @@ struct CollectorTests {
         #expect(try collector.events(matching: EventQuery(runID: "r20")).count == 1)
     }
 }
+
+@Suite("Collector PII filtering")
+struct CollectorPIITests {
+    func runEvent(query: String) -> AgentRunEvent {
+        AgentRunEvent(header: EventHeader(eventID: "", timestamp: 0, sessionID: "s", runID: "r",
+                                          attributes: ["user_query": .string("call me at +44 20 7946 0958")]),
+                      agentName: "a", agentType: "t", status: .completed, userQuery: query)
+    }
+
+    @Test("the configured fields are redacted before anything is written, and counted by kind")
+    func redactsConfiguredFields() throws {
+        let collector = try TelemetryCollector(configuration: memoryConfiguration())
+        collector.record(runEvent(query: "mail jane.doe@example.com about card 4111 1111 1111 1111"))
+        collector.record(runEvent(query: "nothing to hide"))
+        let stats = collector.shutdown()
+        #expect(stats.redactions[.email] == 1)
+        #expect(stats.redactions[.card] == 1)
+        #expect(stats.redactions[.phone] == 2)
+        let lines = try collector.events().map(\.jsonString)
+        #expect(lines.count == 2)
+        #expect(!lines[0].contains("jane.doe@example.com") && !lines[0].contains("4111"))
+        #expect(lines[0].contains("[REDACTED:EMAIL]") && lines[0].contains("[REDACTED:CARD]"))
+        #expect(lines[1].contains("nothing to hide"))
+        // The event id and trace-like ids are not mistaken for personal data.
+        let decoded = try collector.events().map { try $0.decoded() }
+        #expect(decoded.allSatisfy { $0.header.eventID.count == 36 })
+    }
+
+    @Test("filtering off writes the event as given")
+    func off() throws {
+        var config = memoryConfiguration()
+        config.piiFiltering.enabled = false
+        let collector = try TelemetryCollector(configuration: config)
+        collector.record(runEvent(query: "jane.doe@example.com"))
+        let stats = collector.shutdown()
+        #expect(stats.redactions.isEmpty)
+        #expect(try collector.events()[0].jsonString.contains("jane.doe@example.com"))
+    }
+}
