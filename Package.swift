@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "TorqTelemetry",
             dependencies: [
-                "TorqLogStore", "CSimdJSON", "CZlib",
+                "TorqLogStore", "CTorqSupport", "CSimdJSON", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -22,6 +22,9 @@ int tq_crc32c_is_hardware(void);
 /// `fdatasync` has little left to do. Returns 0, or -1 with errno set.
 int tq_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// Whether `needle` occurs in `haystack` (glibc's two-way `memmem`).
+int tq_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
 #ifdef __cplusplus
 }
 #endif

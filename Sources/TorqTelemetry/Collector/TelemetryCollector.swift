@@ -152,16 +152,14 @@ public final class TelemetryCollector: Sendable {
             return .dropped(.disabled)
         }
         var event = event
-        if event.header.timestamp == 0 { event.stampTimestamp(Self.wallClockNanoseconds()) }
+        if event.withHeader({ $0.timestamp == 0 }) { event.stampTimestamp(Self.wallClockNanoseconds()) }
         if !sampler.keepsEverything {
-            let key: String
-            if let run = event.header.runID {
-                key = run
-            } else {
-                if event.header.eventID.isEmpty { event.stampEventID() }
-                key = event.header.eventID
+            var key = event.withHeader { $0.runID }
+            if key == nil {
+                if event.withHeader({ $0.eventID.isEmpty }) { event.stampEventID() }
+                key = event.withHeader { $0.eventID }
             }
-            guard sampler.keeps(key) else {
+            guard sampler.keeps(key ?? "") else {
                 sampledOut.add(1, ordering: .relaxed)
                 return .dropped(.sampled)
             }

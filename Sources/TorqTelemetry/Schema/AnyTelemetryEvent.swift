@@ -29,10 +29,47 @@ public enum AnyTelemetryEvent: Sendable, Hashable {
     }
 
     /// The wrapped event's `event_type`.
-    public var eventType: EventType { type(of: event).eventType }
+    public var eventType: EventType {
+        switch self {
+        case .agentRun: AgentRunEvent.eventType
+        case .toolExecution: ToolExecutionEvent.eventType
+        case .modelInteraction: ModelInteractionEvent.eventType
+        case .memoryOperation: MemoryOperationEvent.eventType
+        case .routingDecision: RoutingDecisionEvent.eventType
+        case .spanStart: SpanStartEvent.eventType
+        case .spanEnd: SpanEndEvent.eventType
+        }
+    }
 
     /// The wrapped event's common fields.
-    public var header: EventHeader { event.header }
+    ///
+    /// A switch rather than `event.header`: going through the existential
+    /// would box the event (an allocation) on every call, and the collector
+    /// reads the header on its hot path.
+    public var header: EventHeader {
+        switch self {
+        case .agentRun(let e): e.header
+        case .toolExecution(let e): e.header
+        case .modelInteraction(let e): e.header
+        case .memoryOperation(let e): e.header
+        case .routingDecision(let e): e.header
+        case .spanStart(let e): e.header
+        case .spanEnd(let e): e.header
+        }
+    }
+
+    /// Calls `body` with the wrapped event's header, without copying it.
+    func withHeader<R>(_ body: (borrowing EventHeader) -> R) -> R {
+        switch self {
+        case .agentRun(let e): body(e.header)
+        case .toolExecution(let e): body(e.header)
+        case .modelInteraction(let e): body(e.header)
+        case .memoryOperation(let e): body(e.header)
+        case .routingDecision(let e): body(e.header)
+        case .spanStart(let e): body(e.header)
+        case .spanEnd(let e): body(e.header)
+        }
+    }
 
     /// Appends the wrapped event's JSON object (no trailing newline) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
