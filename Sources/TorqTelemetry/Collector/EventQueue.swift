@@ -52,7 +52,10 @@ final class EventQueue: Sendable {
     /// Enqueues `event`, unless the queue is closed, full (and `wait` is
     /// false) or the rate limit refuses it. With `wait`, blocks while the
     /// queue is full. `second` is the monotonic clock's second, for the limit.
-    func push(_ event: AnyTelemetryEvent, second: Int64, wait: Bool) -> Push {
+    func push(_ event: consuming AnyTelemetryEvent, second: Int64, wait: Bool) -> Push {
+        // Moved into the array under the lock, never copied (a copy would
+        // retain every string of the event once more).
+        var slot: AnyTelemetryEvent? = consume event
         while true {
             let (result, wakeFlusher) = state.withLock { s -> (Push?, Bool) in
                 if s.closed { s.afterClose += 1; return (.closed, false) }
@@ -65,6 +68,7 @@ final class EventQueue: Sendable {
                     s.rateLimited += 1
                     return (.rateLimited, false)
                 }
+                guard let event = slot.take() else { return (.accepted, false) }
                 s.events.append(event)
                 s.accepted += 1
                 let n = s.events.count

@@ -133,7 +133,7 @@ public final class TelemetryCollector: Sendable {
     /// An event type defined outside this module is refused
     /// (``DropReason/unsupportedEvent``).
     @discardableResult
-    public func record<Event: TelemetryEvent>(_ event: Event) -> RecordResult {
+    public func record<Event: TelemetryEvent>(_ event: consuming Event) -> RecordResult {
         guard let any = AnyTelemetryEvent(event) else {
             unsupportedCount.add(1, ordering: .relaxed)
             return .dropped(.unsupportedEvent)
@@ -146,12 +146,12 @@ public final class TelemetryCollector: Sendable {
     /// stamps an empty `event_id` with a random UUID. Never throws; blocks only
     /// under the `wait` overflow policy while the queue is full.
     @discardableResult
-    public func record(_ event: AnyTelemetryEvent) -> RecordResult {
+    public func record(_ event: consuming AnyTelemetryEvent) -> RecordResult {
         guard configuration.enabled else {
             disabledCount.add(1, ordering: .relaxed)
             return .dropped(.disabled)
         }
-        var event = event
+        var event = event  // moved, not copied: the parameter is consumed
         if event.withHeader({ $0.timestamp == 0 }) { event.stampTimestamp(Self.wallClockNanoseconds()) }
         if !sampler.keepsEverything {
             var key = event.withHeader { $0.runID }
@@ -165,7 +165,7 @@ public final class TelemetryCollector: Sendable {
             }
         }
         let second = configuration.maxEventsPerHour == nil ? 0 : Self.monotonicSeconds()
-        switch queue.push(event, second: second, wait: waitWhenFull) {
+        switch queue.push(event, second: second, wait: waitWhenFull) {  // moved into the queue
         case .accepted: return .accepted
         case .full: return .dropped(.queueFull)
         case .rateLimited: return .dropped(.rateLimited)
