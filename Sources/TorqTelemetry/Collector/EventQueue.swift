@@ -45,7 +45,7 @@ final class EventQueue: Sendable {
         self.batchSize = min(batchSize, capacity)
         self.writeWhenIdle = writeWhenIdle
         var events: [AnyTelemetryEvent] = []
-        events.reserveCapacity(min(capacity, 1 << 16))
+        events.reserveCapacity(min(capacity, 1 << 14))
         state = Mutex(State(events: events, limiter: maxEventsPerHour.map { HourlyRateLimiter(limit: $0) }))
     }
 

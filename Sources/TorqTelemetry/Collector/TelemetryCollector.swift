@@ -257,7 +257,7 @@ public final class TelemetryCollector: Sendable {
         func run() {
             let c = self
             var taken: [AnyTelemetryEvent] = []
-            taken.reserveCapacity(min(c.configuration.queueCapacity, 1 << 16))
+            taken.reserveCapacity(min(c.configuration.queueCapacity, 1 << 14))
             var encoder = BatchEncoder(filter: c.filter)
             let interval = c.configuration.flushInterval
             let timeoutNanos = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)

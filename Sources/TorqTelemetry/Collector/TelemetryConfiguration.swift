@@ -46,9 +46,11 @@ public struct TelemetryConfiguration: Sendable {
     /// Default: on, for the seed's fields (`user_query`, `user_feedback`,
     /// `error_message`, `query`).
     public var piiFiltering = PIIFilteringConfiguration()
-    /// The most events waiting to be written. The queue's memory is bounded
-    /// by this (about 250 bytes per waiting event plus its strings). Default: 65,536.
-    public var queueCapacity: Int = 65_536
+    /// The most events waiting to be written. The collector's memory is
+    /// bounded by this: at most twice this many events are held (the queue,
+    /// and the batch the flusher took from it), each 232 bytes plus its
+    /// strings — about 16 MiB at the default for typical events. Default: 16,384.
+    public var queueCapacity: Int = 16_384
     /// What `record` does when the queue is full. Default: ``OverflowPolicy/dropNewest``.
     public var overflowPolicy: OverflowPolicy = .dropNewest
     /// When written events become durable (FORMAT.md §5): `always` syncs each
