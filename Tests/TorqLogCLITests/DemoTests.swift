@@ -38,12 +38,13 @@ struct DemoTests {
             #expect(json["runs"] as? Int == 12)
             #expect(json["events_without_run"] as? Int == 0)
 
-            // Every event is a JSON object of one of the five types, with its run's id.
+            // Every event is a JSON object of one of the five types, or a span's start or end (the demo
+            // records through the tracing facade), with its run's id.
             let export = try TorqlogBinary.run(["--dir", store, "export"])
             let lines = splitLines(export.stdout)
             #expect(lines.count == events)
             let facts = try EventFacts.of(lines)
-            #expect(Set(facts.compactMap(\.type)) == Self.types)
+            #expect(Set(facts.compactMap(\.type)) == Self.types.union(["span_start", "span_end"]))
             #expect(facts.allSatisfy { $0.runID != nil && $0.time != nil })
             #expect(Set(facts.compactMap(\.runID)).count == 12)
 
