@@ -63,6 +63,25 @@ public struct JSONLIngester: ~Copyable {
     /// Called after each append with the running totals.
     public var onProgress: (Summary) -> Void = { _ in }
 
+    /// Rewrites a valid line (without its line terminator) before it is
+    /// stored: returns the bytes to store instead, or nil to store the line as is.
+    public typealias Transform = @Sendable (UnsafeRawBufferPointer) throws -> [UInt8]?
+
+    /// Applied to each valid line before it is stored (e.g. redaction); nil,
+    /// the default, stores lines as given and costs nothing.
+    ///
+    /// - The result must again be exactly one JSON object, with no newline
+    ///   byte, within the record limit: it is validated like an input line
+    ///   (else the line is rejected, saying the transform produced it), and its
+    ///   own `run_id`, `event_type` and `timestamp` are indexed.
+    /// - A throw rejects the line, with the error's description as the reason
+    ///   (counted, reported through `onRejection`, stops a `strict` ingest).
+    /// - It must be safe to call from two threads at once: the lines of the
+    ///   second half of a large read are transformed on the worker thread,
+    ///   concurrently with the first half's on the calling thread, so calls do
+    ///   not come in input order. Records are still appended in input order.
+    public var transform: Transform?
+
     private let writer: LogWriter
     private let pipeline: AppendPipeline
     private var validator: LineValidator
@@ -105,6 +124,7 @@ public struct JSONLIngester: ~Copyable {
 
     private mutating func ingestLines(fd: Int32, source: String) throws -> Summary {
         var summary = Summary()
+        validator.transform = transform
         let base = buffer.baseAddress!
         let capacity = buffer.count - JSONLineParser.requiredPadding
         var fill = 0          // valid bytes in the buffer
@@ -203,7 +223,8 @@ public struct JSONLIngester: ~Copyable {
                                         source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
         let worker = self.worker ?? ParseWorker(maxLine: maxLine)
         self.worker = worker
-        worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords)
+        worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords,
+                     transform: transform)
         // Never leave the worker reading the buffer: wait for it even when this half throws.
         var joined = false
         defer { if !joined { _ = worker.wait() } }

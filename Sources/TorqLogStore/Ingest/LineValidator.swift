@@ -15,6 +15,10 @@ struct LineValidator: ~Copyable {
     private var parser: JSONLineParser
     /// The longest payload stored (the record limit).
     let maxLine: Int
+    /// Applied to each valid line before it is stored (``JSONLIngester/transform``).
+    var transform: JSONLIngester.Transform?
+    /// A transformed line followed by the parser's padding (kept for reuse).
+    private var scratch: [UInt8] = []
 
     init(maxLine: Int) {
         self.maxLine = maxLine
@@ -36,11 +40,50 @@ struct LineValidator: ~Copyable {
         let line = UnsafeRawBufferPointer(start: p, count: count)
         switch parser.parse(line) {
         case .object(let keys):
+            if let transform {
+                let replaced: [UInt8]?
+                do {
+                    replaced = try transform(line)
+                } catch {
+                    return .rejected(reason: String(describing: error), byteOffset: nil)
+                }
+                if let replaced { return try addTransformed(replaced, to: &batch) }
+            }
             let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
             try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
             return .stored(count)
         case .invalid(let error):
             return .rejected(reason: error.reason, byteOffset: error.byteOffset)
+        }
+    }
+
+    /// Validates a line produced by ``transform`` (it must again be one JSON
+    /// object, with no newline byte, within the record limit) and appends it,
+    /// indexed by its own keys.
+    private mutating func addTransformed(_ bytes: [UInt8], to batch: inout RecordBatch) throws -> LineVerdict {
+        guard !bytes.isEmpty else { return .rejected(reason: "the transform produced an empty line", byteOffset: nil) }
+        guard bytes.count <= maxLine else {
+            return .rejected(reason: "the transform produced a line longer than the maximum record size (\(maxLine) bytes)", byteOffset: nil)
+        }
+        if let nl = bytes.firstIndex(of: 0x0A) {
+            return .rejected(reason: "the transform produced a line containing a newline byte", byteOffset: nl)
+        }
+        var padded: [UInt8] = []
+        swap(&padded, &scratch)
+        defer { swap(&padded, &scratch) }
+        padded.removeAll(keepingCapacity: true)
+        padded.append(contentsOf: bytes)
+        padded.append(contentsOf: repeatElement(0, count: JSONLineParser.requiredPadding))
+        return try padded.withUnsafeBytes { raw in
+            let line = UnsafeRawBufferPointer(rebasing: raw[0..<bytes.count])
+            switch parser.parse(line) {
+            case .object(let keys):
+                let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
+                try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
+                return .stored(bytes.count)
+            case .invalid(let error):
+                return .rejected(reason: "the transform produced invalid JSON: \(error.reason)", byteOffset: error.byteOffset)
+            }
         }
     }
 

@@ -47,6 +47,7 @@ final class ParseWorker: @unchecked Sendable {
         var count: Int
         var strict: Bool
         var batchLimit: Int
+        var transform: JSONLIngester.Transform?
     }
 
     private let condition = NSCondition()
@@ -66,11 +67,13 @@ final class ParseWorker: @unchecked Sendable {
 
     /// Starts validating the complete lines in `start ..< start + count` (which
     /// must end with a newline and be followed by the parser's padding); the
-    /// memory must stay valid and unchanged until `wait()` returns.
-    func start(_ start: UnsafeRawPointer, count: Int, strict: Bool, batchLimit: Int) {
+    /// memory must stay valid and unchanged until `wait()` returns. Each valid
+    /// line goes through `transform`, when given, on the worker's thread.
+    func start(_ start: UnsafeRawPointer, count: Int, strict: Bool, batchLimit: Int,
+               transform: JSONLIngester.Transform? = nil) {
         condition.lock()
         precondition(job == nil && result == nil, "ParseWorker: a job is already running")
-        job = Job(start: start, count: count, strict: strict, batchLimit: batchLimit)
+        job = Job(start: start, count: count, strict: strict, batchLimit: batchLimit, transform: transform)
         condition.broadcast()
         condition.unlock()
     }
@@ -109,6 +112,7 @@ final class ParseWorker: @unchecked Sendable {
     private func process(_ j: Job) -> Result {
         var r = Result()
         batch.removeAll()
+        validator.transform = j.transform
         var scan = 0
         do {
             while scan < j.count {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Synchronization
 import TorqLogStore
+import TorqTelemetry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,13 @@ struct IngestCommand: StoreCommand {
             its run_id, event_type and timestamp are indexed when present. A bad line is reported
             as FILE:LINE: reason on stderr and the others are still stored; the exit status is 65
             if any line was rejected.
+
+            --redact replaces personal data and secrets (e-mail addresses, phone numbers, payment
+            cards, IPv4/IPv6 addresses, US SSNs, API keys, JWTs, PEM private keys, bearer tokens)
+            with [REDACTED:KIND] before anything reaches disk, in the string values of the fields
+            user_query, user_feedback, error_message and query at any depth (--redact-field NAME,
+            repeated, replaces that list; --redact-all-strings scans every string value). The rest
+            of each line is stored byte for byte; the summary counts redactions by kind.
             """
     )
 
@@ -42,11 +50,28 @@ struct IngestCommand: StoreCommand {
     @Flag(help: "Leave closed WAL segments unsealed (seal them later with `torqlog seal`).")
     var noSeal = false
 
+    @Flag(help: "Redact personal data and secrets in the string values of the sanitized fields before storing.")
+    var redact = false
+
+    @Option(name: .customLong("redact-field"),
+            help: ArgumentHelp("A field to sanitize (repeat for several); replaces the default list (user_query, user_feedback, error_message, query).",
+                               valueName: "name"))
+    var redactFields: [String] = []
+
+    @Flag(help: "With --redact: scan every string value, at any depth, not only the sanitized fields.")
+    var redactAllStrings = false
+
     func validate() throws {
         guard DurabilityPolicy(parsing: fsync) != nil else {
             throw ValidationError("--fsync must be always, batch or never (got '\(fsync)')")
         }
         guard segmentSize >= 1024 else { throw ValidationError("--segment-size must be at least 1024 bytes") }
+        if !redact && (!redactFields.isEmpty || redactAllStrings) {
+            throw ValidationError("--redact-field and --redact-all-strings need --redact")
+        }
+        if let empty = redactFields.firstIndex(where: \.isEmpty) {
+            throw ValidationError("--redact-field: empty field name (occurrence \(empty + 1))")
+        }
     }
 
     func run() throws {
@@ -65,6 +90,19 @@ struct IngestCommand: StoreCommand {
         var ingester = JSONLIngester(writer: writer)
         ingester.strict = strict
         ingester.onRejection = { (r: JSONLIngester.Rejection) in Console.note(r.description) }
+        let redactions = RedactionTally()
+        if redact {
+            var config = PIIFilteringConfiguration()
+            if !redactFields.isEmpty { config.sanitizeFields = Set(redactFields) }
+            config.allStringValues = redactAllStrings
+            let filter = PIIFilter(config)
+            ingester.transform = { (line: UnsafeRawBufferPointer) throws -> [UInt8]? in
+                var counts = RedactionCounts()
+                let redacted = try filter.redactJSONObject(line, counts: &counts)
+                if redacted != nil { redactions.add(counts) }
+                return redacted
+            }
+        }
         let progress = ProgressLine(enabled: !quiet && Console.isTTY(2))
         let start = TimeArgument.now()
         var total = JSONLIngester.Summary()
@@ -103,9 +141,24 @@ struct IngestCommand: StoreCommand {
             let rate = seconds > 0 ? Double(total.events) / seconds : 0
             let mbs = seconds > 0 ? Double(total.bytes) / 1e6 / seconds : 0
             Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s; \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
+            if redact {
+                let counts = redactions.counts
+                Console.note("torqlog ingest: \(counts.total) redaction\(counts.total == 1 ? "" : "s")\(counts.isEmpty ? "" : " (\(counts))")")
+            }
         }
         if total.rejected > 0 { throw ExitCode(65) }
     }
+}
+
+/// Redaction counts added from the ingesting thread and the parse worker.
+final class RedactionTally: Sendable {
+    private let state = Mutex(RedactionCounts())
+
+    /// Adds `counts` (one line's redactions).
+    func add(_ counts: RedactionCounts) { state.withLock { $0 += counts } }
+
+    /// Everything added so far.
+    var counts: RedactionCounts { state.withLock { $0 } }
 }
 
 /// Prints `acked N` lines from whichever thread made records durable.
