@@ -1,0 +1,282 @@
+/// Turns a stream of stored records into OpenTelemetry Protocol JSON lines
+/// (the file format of the Collector's `otlpjsonfile` receiver): each line is
+/// either one `ExportTraceServiceRequest` (`{"resourceSpans":[…]}`) or one
+/// `ExportLogsServiceRequest` (`{"resourceLogs":[…]}`), never both, with at
+/// most ``Options/maxSpansPerLine`` spans or ``Options/maxLogsPerLine`` log
+/// records.
+///
+/// - `span_start` + `span_end` (same `span_id`) become one span: hex
+///   `traceId`/`spanId`/`parentSpanId`, `name`, `kind` (INTERNAL 1, SERVER 2,
+///   CLIENT 3, PRODUCER 4, CONSUMER 5), `startTimeUnixNano` /
+///   `endTimeUnixNano` as strings, `status` {`code` UNSET 0 / OK 1 / ERROR 2,
+///   `message` from `error_message`}, typed attributes (the start's and the
+///   end's, `torq.run.id`, `gen_ai.conversation.id`, `error.type`), and the
+///   span events of `attributes.events`. A span is written when its end
+///   arrives, so memory holds only the spans still open.
+/// - A start never ended (still open when the stream ends) is written with
+///   `endTimeUnixNano` equal to its start (OTLP requires an end time) and the
+///   attribute `torq.span.open` = true. An end without a start gets its start
+///   from `duration_ms` (or its end) and `torq.span.start_derived` = true.
+/// - Every other record becomes a log record: `timeUnixNano` its timestamp,
+///   `eventName` `torq.<event_type>`, severity INFO (9), or ERROR (17) when
+///   it reports a failure, a one-line `body`, the `traceId`/`spanId` it
+///   carries, and the GenAI attributes of the README's mapping
+///   (``GenAIAttributes``).
+///
+/// The resource's `service.name` is the record's `service_name` or
+/// `service.name` field, or its `attributes["service.name"]`, else
+/// ``Options/serviceName``; the scope is `torqlog`.
+public struct OTLPJSONEncoder {
+    /// Batch sizes and content.
+    public struct Options: Sendable {
+        /// Spans per traces line (at least 1).
+        public var maxSpansPerLine: Int
+        /// Log records per logs line (at least 1).
+        public var maxLogsPerLine: Int
+        /// Export content (`user_query` as `gen_ai.input.messages`, routing
+        /// `query` as `torq.routing.query`): opt-in, as the conventions say.
+        public var includeContent: Bool
+        /// `service.name` for records that name no service.
+        public var serviceName: String
+
+        /// Options; 512 spans or log records per line, no content, service `torqlog`.
+        public init(maxSpansPerLine: Int = 512, maxLogsPerLine: Int = 512, includeContent: Bool = false, serviceName: String = "torqlog") {
+            self.maxSpansPerLine = max(maxSpansPerLine, 1)
+            self.maxLogsPerLine = max(maxLogsPerLine, 1)
+            self.includeContent = includeContent
+            self.serviceName = serviceName
+        }
+    }
+
+    /// The options in force.
+    public let options: Options
+    private var openSpans: [SpanID: TraceRecord] = [:]
+    private var openOrder: [SpanID] = []
+    private var spanBatch: [(service: String, span: OrderedJSON)] = []
+    private var logBatch: [(service: String, log: OrderedJSON)] = []
+    private var lines: [String] = []
+    /// Spans written so far (open ones included once ``finish()`` ran).
+    public private(set) var spanCount = 0
+    /// Spans written as open (started, never ended).
+    public private(set) var openSpanCount = 0
+    /// Log records written so far.
+    public private(set) var logCount = 0
+
+    /// An encoder with `options`.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Adds one stored record. Throws, changing nothing, when the record is
+    /// not a JSON object with a string `event_type` and an RFC 3339
+    /// `timestamp`, has a malformed id, or is a span record without
+    /// `span_id` or `trace_id`.
+    public mutating func add(json: UnsafeRawBufferPointer) throws(TraceInputError) {
+        let record = try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
+        try add(record)
+    }
+
+    /// Adds one record given as a string; see ``add(json:)``.
+    public mutating func add(json: String) throws(TraceInputError) {
+        var text = json
+        let parsed = text.withUTF8 { buffer in Result { () throws(TraceInputError) in try TraceRecord(json: buffer) } }
+        try add(parsed.get())
+    }
+
+    private mutating func add(_ record: TraceRecord) throws(TraceInputError) {
+        switch record.eventType {
+        case "span_start", "span_end":
+            guard let id = record.spanID else { throw TraceInputError(field: "span_id", "a \(record.eventType) needs a span_id") }
+            guard record.traceID != nil else { throw TraceInputError(field: "trace_id", "a \(record.eventType) needs a trace_id for OTLP") }
+            if record.eventType == "span_start" {
+                if openSpans[id] != nil {
+                    // A repeated start: the earlier one never ended; write it as open.
+                    if let earlier = openSpans[id] { appendSpan(start: earlier, end: nil) }
+                    openOrder.removeAll { $0 == id }
+                }
+                openSpans[id] = record
+                openOrder.append(id)
+                if openOrder.count > 4 * openSpans.count + 1024 { openOrder = openOrder.filter { openSpans[$0] != nil } }
+            } else {
+                let start = openSpans.removeValue(forKey: id)
+                appendSpan(start: start, end: record)
+            }
+        default:
+            appendLog(record)
+        }
+    }
+
+    /// The complete lines made since the last call (no newline), in order.
+    public mutating func takeLines() -> [String] {
+        defer { lines.removeAll(keepingCapacity: true) }
+        return lines
+    }
+
+    /// Writes the spans still open (end time = start, `torq.span.open`) and
+    /// the partial batches; ``takeLines()`` then returns the last lines.
+    public mutating func finish() {
+        for id in openOrder {
+            guard let start = openSpans.removeValue(forKey: id) else { continue }
+            appendSpan(start: start, end: nil)
+        }
+        openOrder.removeAll()
+        flushSpans()
+        flushLogs()
+    }
+
+    // MARK: - Spans
+
+    private mutating func appendSpan(start: TraceRecord?, end: TraceRecord?) {
+        guard let any = start ?? end, let traceID = any.traceID, let spanID = any.spanID else { return }
+        var attributes = start?.attributes ?? [:]
+        for (k, v) in end?.attributes ?? [:] { attributes[k] = v }
+        var events: [TraceSpanEvent] = []
+        if let raw = attributes["events"], let parsed = TraceBuilder.spanEvents(raw) {
+            events = parsed
+            attributes["events"] = nil
+        }
+        let kindText = start?.string("kind")
+        let kind = kindText.flatMap { TraceSpanKind(rawValue: $0.lowercased()) } ?? .internal
+        if let kindText, TraceSpanKind(rawValue: kindText.lowercased()) == nil { attributes["torq.span.kind"] = .string(kindText) }
+        let startTime: Int64, endTime: Int64
+        if let start {
+            startTime = start.timestamp
+            endTime = end.map { max($0.timestamp, start.timestamp) } ?? start.timestamp
+        } else {
+            let e = end?.timestamp ?? 0
+            startTime = e - (end?.durationMs.map(TraceBuilder.nanoseconds) ?? 0)
+            endTime = e
+            attributes["torq.span.start_derived"] = .bool(true)
+        }
+        var status = TraceSpanStatus.unset
+        var message: String?
+        if let end {
+            status = end.string("status").flatMap { TraceSpanStatus(rawValue: $0.lowercased()) } ?? .unset
+            message = end.string("error_message")
+            if let message, status == .error { attributes["error.type"] = .string(message) }
+        } else {
+            attributes["torq.span.open"] = .bool(true)
+            openSpanCount += 1
+        }
+        if let run = any.runID { attributes["torq.run.id"] = .string(run) }
+        if let session = any.sessionID { attributes["gen_ai.conversation.id"] = .string(session) }
+
+        var fields: [(String, OrderedJSON)] = [
+            ("traceId", .string(traceID.description)),
+            ("spanId", .string(spanID.description)),
+        ]
+        if let parent = start?.parentSpanID ?? end?.parentSpanID { fields.append(("parentSpanId", .string(parent.description))) }
+        fields.append(("name", .string(start?.string("name") ?? end?.string("name") ?? "span \(spanID)")))
+        fields.append(("kind", .int(kind.otlpValue)))
+        fields.append(("startTimeUnixNano", .string(Self.unixNano(startTime))))
+        fields.append(("endTimeUnixNano", .string(Self.unixNano(endTime))))
+        fields.append(("attributes", Self.keyValues(attributes)))
+        if !events.isEmpty {
+            fields.append(("events", .array(events.map { e in
+                .object([("timeUnixNano", .string(Self.unixNano(e.timestampNanoseconds))), ("name", .string(e.name)),
+                         ("attributes", Self.keyValues(e.attributes))])
+            })))
+        }
+        var statusFields: [(String, OrderedJSON)] = []
+        if let message, !message.isEmpty { statusFields.append(("message", .string(message))) }
+        statusFields.append(("code", .int(status.otlpCode)))
+        fields.append(("status", .object(statusFields)))
+        spanBatch.append((Self.service(start ?? any, default: options.serviceName), .object(fields)))
+        spanCount += 1
+        if spanBatch.count >= options.maxSpansPerLine { flushSpans() }
+    }
+
+    private mutating func flushSpans() {
+        guard !spanBatch.isEmpty else { return }
+        let resources = Self.grouped(spanBatch.map { ($0.service, $0.span) }).map { service, spans in
+            OrderedJSON.object([
+                ("resource", Self.resource(service)),
+                ("scopeSpans", .array([.object([("scope", Self.scope), ("spans", .array(spans))])])),
+            ])
+        }
+        lines.append(OrderedJSON.object([("resourceSpans", .array(resources))]).rendered(pretty: false))
+        spanBatch.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Logs
+
+    private mutating func appendLog(_ record: TraceRecord) {
+        let failure = record.isFailure
+        var fields: [(String, OrderedJSON)] = [
+            ("timeUnixNano", .string(Self.unixNano(record.timestamp))),
+            ("observedTimeUnixNano", .string(Self.unixNano(record.timestamp))),
+            ("severityNumber", .int(failure ? 17 : 9)),
+            ("severityText", .string(failure ? "ERROR" : "INFO")),
+            ("body", .object([("stringValue", .string(record.eventType + ": " + TraceText.recordSummary(record)))])),
+            ("attributes", Self.keyValues(GenAIAttributes.attributes(of: record, includeContent: options.includeContent))),
+        ]
+        if let trace = record.traceID { fields.append(("traceId", .string(trace.description))) }
+        if let span = record.spanID { fields.append(("spanId", .string(span.description))) }
+        fields.append(("eventName", .string("torq." + record.eventType)))
+        logBatch.append((Self.service(record, default: options.serviceName), .object(fields)))
+        logCount += 1
+        if logBatch.count >= options.maxLogsPerLine { flushLogs() }
+    }
+
+    private mutating func flushLogs() {
+        guard !logBatch.isEmpty else { return }
+        let resources = Self.grouped(logBatch.map { ($0.service, $0.log) }).map { service, logs in
+            OrderedJSON.object([
+                ("resource", Self.resource(service)),
+                ("scopeLogs", .array([.object([("scope", Self.scope), ("logRecords", .array(logs))])])),
+            ])
+        }
+        lines.append(OrderedJSON.object([("resourceLogs", .array(resources))]).rendered(pretty: false))
+        logBatch.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Values
+
+    private static let scope = OrderedJSON.object([("name", .string("torqlog"))])
+
+    private static func resource(_ service: String) -> OrderedJSON {
+        .object([("attributes", keyValues(["service.name": .string(service)]))])
+    }
+
+    /// Items grouped by service, services in order of first appearance.
+    private static func grouped(_ items: [(String, OrderedJSON)]) -> [(String, [OrderedJSON])] {
+        var order: [String] = []
+        var groups: [String: [OrderedJSON]] = [:]
+        for (service, item) in items {
+            if groups[service] == nil { order.append(service) }
+            groups[service, default: []].append(item)
+        }
+        return order.map { ($0, groups[$0] ?? []) }
+    }
+
+    /// The service a record names: `service_name` or `service.name`, else `attributes["service.name"]`.
+    static func service(_ record: TraceRecord, default fallback: String) -> String {
+        for key in ["service_name", "service.name"] { if let s = record.string(key), !s.isEmpty { return s } }
+        if case .string(let s)? = record.attributes["service.name"], !s.isEmpty { return s }
+        return fallback
+    }
+
+    /// Nanoseconds since the epoch as OTLP's decimal string (never negative: fixed64).
+    static func unixNano(_ ns: Int64) -> String { String(max(ns, 0)) }
+
+    /// A `KeyValue` list, keys sorted.
+    static func keyValues(_ attributes: [String: TelemetryValue]) -> OrderedJSON {
+        .array(attributes.keys.sorted().map { key in
+            .object([("key", .string(key)), ("value", anyValue(attributes[key] ?? .null))])
+        })
+    }
+
+    /// An `AnyValue`: `stringValue`, `boolValue`, `intValue` (a string),
+    /// `doubleValue`, `arrayValue`, `kvlistValue`; null is the empty value.
+    static func anyValue(_ value: TelemetryValue) -> OrderedJSON {
+        switch value {
+        case .null: return .object([])
+        case .bool(let b): return .object([("boolValue", .bool(b))])
+        case .int(let i): return .object([("intValue", .string(String(i)))])
+        case .double(let d): return d.isFinite ? .object([("doubleValue", .number(d))]) : .object([])
+        case .string(let s): return .object([("stringValue", .string(s))])
+        case .array(let a): return .object([("arrayValue", .object([("values", .array(a.map(anyValue)))]))])
+        case .object(let o): return .object([("kvlistValue", .object([("values", keyValues(o))]))])
+        }
+    }
+}
