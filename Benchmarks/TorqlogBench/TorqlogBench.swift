@@ -11,7 +11,7 @@ struct TorqlogBench: ParsableCommand {
         abstract: "Benchmarks torqlog against SQLite and a naive JSONL writer, in the same run.",
         discussion: """
             Benchmarks: \(BenchmarkRegistry.available.map { "\n  \($0.name): \($0.abstract)" }.joined())
-            Not written yet (accepted and skipped): \(BenchmarkRegistry.planned.joined(separator: ", ")).
+            \(BenchmarkRegistry.planned.isEmpty ? "" : "Not written yet (accepted and skipped): \(BenchmarkRegistry.planned.joined(separator: ", ")).")
 
             The workload is generated (deterministic for a seed) and written to a JSONL file in the \
             store folder; every benchmark reads it. Latencies are HDR histograms (p50, p99, p99.9, max).
@@ -30,7 +30,7 @@ struct TorqlogBench: ParsableCommand {
     @Option(help: "Events in the generated workload.")
     var events: Int = 100_000
 
-    @Option(help: "Timed runs per repeat (default: per benchmark — ingest 1, replay 20, open 20, scan 3).")
+    @Option(help: "Timed runs per repeat (default: per benchmark — \(BenchmarkRegistry.available.map { "\($0.name) \($0.defaultRuns)" }.joined(separator: ", ")).")
     var runs: Int?
 
     @Option(name: .customLong("repeat"), help: "Repeats; the median and min over them are reported.")
