@@ -71,6 +71,26 @@ struct ScannerTests {
         #expect(all.examples.count == expected.total - expected.compliant)
     }
 
+    @Test("span events are counted apart: neither compliant nor non-compliant")
+    func spanEvents() throws {
+        let dir = TemporaryDirectory("spans")
+        let expected = Expected(copies: 1)
+        let spans = [
+            #"{"event_id":"s1","event_type":"span_start","timestamp":"2026-11-25T10:00:00Z","session_id":"s","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","name":"chat"}"#,
+            #"{"event_id":"s2","event_type":"span_end","timestamp":"2026-11-25T10:00:01Z","session_id":"s","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","name":"chat","status":"ok"}"#,
+            #"{"event_id":"s3","event_type":"span_ending","timestamp":"2026-11-25T10:00:01Z","session_id":"s"}"#,
+        ]
+        let path = try dir.write("events.jsonl", lines: expected.lines + spans)
+        let report = try ComplianceScanner().scan([ScanSource(argument: path)])
+        #expect(report.spanEvents == 2)
+        // The look-alike type is an unknown event type like any other.
+        #expect(report.totalEvents == expected.total + 1)
+        #expect(report.compliantEvents == expected.compliant)
+        #expect(report.unknownEventTypes.contains { $0.name == "span_ending" })
+        #expect(!report.unknownEventTypes.contains { $0.name == "span_start" || $0.name == "span_end" })
+        #expect(report.json().contains("\"span_events\" : 2") || report.json().contains("\"span_events\": 2"))
+    }
+
     @Test("one thread, or several: the same report, for a file and for a store of many segments")
     func threads() throws {
         let dir = TemporaryDirectory("threads")

@@ -20,6 +20,9 @@ public struct ComplianceReport: Sendable {
     public let unknownEventTypes: [UnknownEventType]
     /// Lines or records that are not JSON objects (counted in ``totalEvents``, never compliant).
     public let notJSONObjects: Int
+    /// `span_start` and `span_end` events seen: records of tracing, not
+    /// telemetry events, so outside the rule and not in ``totalEvents``.
+    public let spanEvents: Int
     /// The first non-compliant events, in source order.
     public let examples: [NonCompliantEvent]
     /// What to fix, most important first, e.g. `tool_execution.execution_time_ms
@@ -78,6 +81,7 @@ public struct ComplianceReport: Sendable {
         totalEvents = tally.total
         compliantEvents = tally.compliant
         notJSONObjects = tally.notObjects
+        spanEvents = tally.spanEvents
         examples = tally.examples.map(\.event)
         var byType: [TypeCompliance] = []
         var fields: [FieldCompliance] = []
@@ -113,7 +117,7 @@ public struct ComplianceReport: Sendable {
     /// The report as a JSON document (pretty-printed), with the keys
     /// `total_events`, `compliant_events`, `compliance_score`,
     /// `required_score`, `meets_requirement`, `by_type`, `fields`,
-    /// `unknown_event_types`, `not_json_objects`, `examples`, `recommendations`.
+    /// `unknown_event_types`, `not_json_objects`, `span_events`, `examples`, `recommendations`.
     public func json(pretty: Bool = true) -> String {
         func rounded(_ x: Double) -> OrderedJSON { .number((x * 1_000_000).rounded() / 1_000_000) }
         let types = OrderedJSON.object(byType.map { t in
@@ -150,6 +154,7 @@ public struct ComplianceReport: Sendable {
             ("fields", .object(fieldGroups)),
             ("unknown_event_types", unknown),
             ("not_json_objects", .int(notJSONObjects)),
+            ("span_events", .int(spanEvents)),
             ("examples", exampleList),
             ("recommendations", .array(recommendations.map { .string($0) })),
         ])

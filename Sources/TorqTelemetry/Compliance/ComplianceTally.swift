@@ -16,6 +16,8 @@ struct ComplianceTally {
     /// [table][slot][status] counts of non-ok statuses.
     var problems = [Int](repeating: 0, count: tableCount * FieldTable.maxSlots * 8)
     var notObjects = 0
+    /// `span_start`/`span_end` events: tracing records, outside the rule.
+    var spanEvents = 0
     /// Events per unknown `event_type` string, for the first ``maxUnknownNames`` names.
     var unknownTypeNames: [String: Int] = [:]
     /// Events with an unknown type name beyond the first ``maxUnknownNames``.
@@ -46,6 +48,10 @@ struct ComplianceTally {
     @inline(__always)
     mutating func add(_ check: ObjectCheck, typeName: tq_json_key, source: Int, position: UInt64,
                       location: () -> EventLocation) {
+        if check.table == FieldTable.unknownIndex, Self.isSpanEvent(typeName) {
+            spanEvents += 1
+            return
+        }
         total += 1
         typeEvents[check.table] += 1
         if check.isCompliant {
@@ -102,6 +108,7 @@ struct ComplianceTally {
         total += other.total
         compliant += other.compliant
         notObjects += other.notObjects
+        spanEvents += other.spanEvents
         for i in typeEvents.indices {
             typeEvents[i] += other.typeEvents[i]
             typeCompliant[i] += other.typeCompliant[i]
@@ -129,6 +136,14 @@ struct ComplianceTally {
         } else {
             otherUnknownTypes += 1
         }
+    }
+
+    /// Whether the `event_type` is `span_start` or `span_end` (exact bytes).
+    @inline(__always)
+    static func isSpanEvent(_ key: tq_json_key) -> Bool {
+        guard Int(key.kind) == TQ_JSON_KEY_STRING, let str = key.str, key.len == 8 || key.len == 10 else { return false }
+        let bytes = UnsafeRawBufferPointer(start: str, count: key.len)
+        return bytes.elementsEqual("span_end".utf8) || bytes.elementsEqual("span_start".utf8)
     }
 
     private static func string(_ key: tq_json_key) -> String? {

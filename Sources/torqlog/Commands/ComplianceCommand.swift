@@ -81,6 +81,9 @@ struct ComplianceCommand: StoreCommand {
         if r.notJSONObjects > 0 {
             s += Format.pad("(not JSON objects)", 20) + left(grouped(r.notJSONObjects), 12) + left("0", 12) + left("0%", 9) + "\n"
         }
+        if r.spanEvents > 0 {
+            s += "\n\(grouped(r.spanEvents)) span events (span_start, span_end) are tracing records, not subject to the rule\n"
+        }
         let recommended = r.fields.filter { $0.requirement == .recommended && $0.events > 0 }
         if !recommended.isEmpty {
             s += "\nrecommended fields (present and valid)\n"
