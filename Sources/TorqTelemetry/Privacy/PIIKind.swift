@@ -26,20 +26,7 @@ public enum PIIKind: String, Sendable, Hashable, CaseIterable, Codable {
     case bearer
 
     /// The text that replaces a match: `[REDACTED:EMAIL]`, `[REDACTED:API_KEY]`, …
-    public var replacement: String {
-        switch self {
-        case .email: "[REDACTED:EMAIL]"
-        case .phone: "[REDACTED:PHONE]"
-        case .card: "[REDACTED:CARD]"
-        case .ipv4: "[REDACTED:IPV4]"
-        case .ipv6: "[REDACTED:IPV6]"
-        case .ssn: "[REDACTED:SSN]"
-        case .apiKey: "[REDACTED:API_KEY]"
-        case .jwt: "[REDACTED:JWT]"
-        case .privateKey: "[REDACTED:PRIVATE_KEY]"
-        case .bearer: "[REDACTED:BEARER]"
-        }
-    }
+    public var replacement: String { replacementBytes.description }
 
     /// The kind's position in `allCases` (0 ..< 10): its bit in a ``PIIKindSet``.
     var ordinal: Int {
@@ -72,18 +59,4 @@ public enum PIIKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .bearer: "[REDACTED:BEARER]"
         }
     }
-}
-
-/// A set of ``PIIKind``s as a bit mask, tested in the scanner's inner loop.
-struct PIIKindSet: Sendable, Equatable {
-    var bits: UInt16
-
-    init(_ kinds: Set<PIIKind>) {
-        bits = kinds.reduce(0) { $0 | (1 << UInt16($1.ordinal)) }
-    }
-
-    @inline(__always)
-    func contains(_ kind: PIIKind) -> Bool { bits & (1 << UInt16(kind.ordinal)) != 0 }
-
-    var isEmpty: Bool { bits == 0 }
 }

@@ -1,14 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// One piece of text to redact: bytes `start ..< end` of the scanned text, of `kind`.
-struct PIIMatch: Equatable {
-    var start: Int
-    var end: Int
-    var kind: PIIKind
-}
-
 /// Finds PII in text, left to right, with one hand-written detector per kind.
 ///
 /// Detection starts only at word boundaries (a byte whose predecessor is not
@@ -41,26 +30,81 @@ struct PIIScanner: Sendable {
     /// The state for scanning `t`: call once per text, before ``firstMatch(in:from:memo:)``.
     @inline(__always)
     func begin(_ t: ScanText) -> Memo {
-        let at = kinds.contains(.email) && memchr(t.base, Int32(UInt8(ascii: "@")), t.count) != nil
-        var colons = false
-        if kinds.contains(.ipv6), let c = memchr(t.base, Int32(UInt8(ascii: ":")), t.count) {
-            let next = t.base.distance(to: c.assumingMemoryBound(to: UInt8.self)) + 1
-            colons = next < t.count && memchr(t.base + next, Int32(UInt8(ascii: ":")), t.count - next) != nil
+        // One pass, eight bytes at a time: is there an `@`, are there two `:`?
+        let base = UnsafeRawPointer(t.base), n = t.count
+        var at = false
+        var colons = 0
+        var i = 0
+        while i + 8 <= n {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if !at && Self.hasByte(w, 0x40) { at = true }
+            colons += Self.countByte(w, 0x3A)
+            i += 8
         }
-        return Memo(hasAt: at, hasColons: colons)
+        while i < n {
+            let c = t.base[i]
+            if c == 0x40 { at = true } else if c == 0x3A { colons += 1 }
+            i += 1
+        }
+        return Memo(hasAt: at && kinds.contains(.email), hasColons: colons >= 2 && kinds.contains(.ipv6))
+    }
+
+    /// Whether a byte of `w` equals `b`.
+    @inline(__always)
+    private static func hasByte(_ w: UInt64, _ b: UInt8) -> Bool {
+        let x = w ^ (0x0101_0101_0101_0101 &* UInt64(b))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// The number of bytes of `w` equal to `b` (exact: no borrow between bytes).
+    @inline(__always)
+    private static func countByte(_ w: UInt64, _ b: UInt8) -> Int {
+        let x = w ^ (0x0101_0101_0101_0101 &* UInt64(b))
+        // High bit of each byte set iff the byte is non-zero.
+        let nonZero = ((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | x
+        return 8 - (nonZero & 0x8080_8080_8080_8080).nonzeroBitCount
     }
 
     /// The first match starting at or after `from`, or nil.
     func firstMatch(in t: ScanText, from: Int, memo: inout Memo) -> PIIMatch? {
+        let base = t.base, n = t.count
         var i = from
-        var prevWord = ASCII.isWord(t[i - 1])
-        while i < t.count {
-            let c = t.base[i]
-            if !prevWord, let m = match(t, at: i, c, &memo) { return m }
-            prevWord = ASCII.isWord(c)
+        if i < n && ASCII.isWord(t[i - 1]) {
+            // Not a boundary: skip the rest of the word.
+            while i < n && ASCII.isWord(base[i]) { i += 1 }
+        }
+        while i < n {
+            let c = base[i]
+            if ASCII.isWord(c) {
+                // A word starts: try the detectors that can start with `c`, then skip the word.
+                if mayStart(c, memo), let m = match(t, at: i, c, &memo) { return m }
+                i += 1
+                while i < n && ASCII.isWord(base[i]) { i += 1 }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "("), UInt8(ascii: ":"):
+                if !ASCII.isWord(t[i - 1]), let m = match(t, at: i, c, &memo) { return m }
+            default:
+                break
+            }
             i += 1
         }
         return nil
+    }
+
+    /// Whether some enabled detector can match from a word starting with `c`
+    /// (a cheap test that spares most words of prose the full dispatch).
+    @inline(__always)
+    private func mayStart(_ c: UInt8, _ memo: Memo) -> Bool {
+        if ASCII.isDigit(c) || memo.hasAt { return true }
+        switch c {
+        case UInt8(ascii: "e"), UInt8(ascii: "s"), UInt8(ascii: "g"), UInt8(ascii: "A"), UInt8(ascii: "x"),
+             UInt8(ascii: "b"), UInt8(ascii: "B"):
+            return true
+        default:
+            return memo.hasColons && ASCII.isHex(c)
+        }
     }
 
     /// Tries every enabled detector that can start with `c` at the boundary `i`.
