@@ -219,6 +219,40 @@ struct OTLPExportTests {
         #expect(small.filter { $0["resourceLogs"] != nil }.count == 2)
     }
 
+    @Test("span links from attributes.links, as the tracer writes them")
+    func links() throws {
+        let t = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let spans = Self.spans(try Self.encode([
+            #"{"event_type":"span_end","timestamp":"2026-03-01T12:00:01Z","trace_id":"\#(t)","span_id":"00000000000000a1","name":"linked","status":"ok","duration_ms":5,"attributes":{"links":[{"trace_id":"\#(t)","span_id":"00000000000000b2","attributes":{"why":"retry"}}]}}"#,
+            #"{"event_type":"span_end","timestamp":"2026-03-01T12:00:01Z","trace_id":"\#(t)","span_id":"00000000000000a2","name":"odd","status":"ok","attributes":{"links":"not a list"}}"#,
+        ]))
+        #expect(spans.count == 2)
+        let links = try #require(spans[0]["links"] as? [[String: Any]])
+        #expect(links.count == 1)
+        #expect(links[0]["spanId"] as? String == "00000000000000b2")
+        #expect(Self.attributes(links[0])["why"]?["stringValue"] as? String == "retry")
+        #expect(Self.attributes(spans[0])["links"] == nil)
+        #expect(spans[1]["links"] == nil)
+        #expect(Self.attributes(spans[1])["links"]?["stringValue"] as? String == "not a list")
+    }
+
+    @Test("the demo's activity (spans from the tracer, events from the collector) exports valid OTLP",
+          .enabled(if: protoAvailable, "python3 with opentelemetry-proto is missing: pip install opentelemetry-proto (make deps)"))
+    func demo() throws {
+        let dir = TemporaryDirectory("otlp-demo")
+        let store = dir.file("store")
+        let demo = try torqlog(["--dir", store, "demo"])
+        #expect(demo.status == 0, "\(demo.stderrText)")
+        let out = dir.file("demo.jsonl")
+        let export = try torqlog(["--dir", store, "export", "--format", "otlp-json", "--include-content", "-o", out])
+        #expect(export.status == 0, "\(export.stderrText)")
+        let summary = try Self.check(out)
+        let all = try torqlog(["--dir", store, "export"]).stdoutText.split(separator: "\n").compactMap { foundationObject(String($0)) }
+        let spanIDs = Set(all.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true }.compactMap { $0["span_id"] as? String })
+        #expect(summary["spans"] as? Int == spanIDs.count)
+        #expect(summary["logs"] as? Int == all.count - all.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true }.count)
+    }
+
     @Test("a bad record is reported on standard error, the rest exported, exit 65")
     func badRecord() throws {
         let dir = TemporaryDirectory("otlp-bad")

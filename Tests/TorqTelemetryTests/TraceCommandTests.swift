@@ -86,6 +86,30 @@ struct TraceCommandTests {
         #expect(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
     }
 
+    @Test("the demo's runs (spans from the tracer): every run traces, with no warnings, one root, the JSON agreeing with the store")
+    func demo() throws {
+        let dir = TemporaryDirectory("trace-demo")
+        let store = dir.file("store")
+        #expect(try torqlog(["--dir", store, "demo"]).status == 0)
+        let records = try torqlog(["--dir", store, "export"]).stdoutText.split(separator: "\n").compactMap { foundationObject(String($0)) }
+        let runs = Set(records.compactMap { $0["run_id"] as? String })
+        #expect(!runs.isEmpty)
+        for run in runs.sorted().prefix(5) {
+            let mine = records.filter { $0["run_id"] as? String == run }
+            let text = try torqlog(["--dir", store, "trace", run])
+            #expect(text.status == 0)
+            #expect(!text.stdoutText.contains("warning:"), "\(text.stdoutText)")
+            let json = try torqlog(["--dir", store, "trace", run, "--format", "json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+            let summary = try #require(object["run"] as? [String: Any])
+            #expect(summary["records"] as? Int == mine.count)
+            let recorded = Set(mine.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true }.compactMap { $0["span_id"] as? String })
+            let spans = try #require(object["spans"] as? [[String: Any]])
+            #expect(spans.filter { $0["source"] as? String == "span" }.count == recorded.count)
+            #expect(spans.filter { $0["parent_span_id"] is NSNull }.count >= 1)
+        }
+    }
+
     @Test("an unknown run: a clear error and exit 1; a missing store too")
     func unknownRun() throws {
         let dir = TemporaryDirectory("trace-unknown")

@@ -10,8 +10,8 @@
 ///   CLIENT 3, PRODUCER 4, CONSUMER 5), `startTimeUnixNano` /
 ///   `endTimeUnixNano` as strings, `status` {`code` UNSET 0 / OK 1 / ERROR 2,
 ///   `message` from `error_message`}, typed attributes (the start's and the
-///   end's, `torq.run.id`, `gen_ai.conversation.id`, `error.type`), and the
-///   span events of `attributes.events`. A span is written when its end
+///   end's, `torq.run.id`, `gen_ai.conversation.id`, `error.type`), the
+///   span events of `attributes.events` and the links of `attributes.links`. A span is written when its end
 ///   arrives, so memory holds only the spans still open.
 /// - A start never ended (still open when the stream ends) is written with
 ///   `endTimeUnixNano` equal to its start (OTLP requires an end time) and the
@@ -135,6 +135,11 @@ public struct OTLPJSONEncoder {
             events = parsed
             attributes["events"] = nil
         }
+        var links: [OrderedJSON] = []
+        if let raw = attributes["links"], let parsed = Self.links(raw) {
+            links = parsed
+            attributes["links"] = nil
+        }
         let kindText = start?.string("kind")
         let kind = kindText.flatMap { TraceSpanKind(rawValue: $0.lowercased()) } ?? .internal
         if let kindText, TraceSpanKind(rawValue: kindText.lowercased()) == nil { attributes["torq.span.kind"] = .string(kindText) }
@@ -177,6 +182,7 @@ public struct OTLPJSONEncoder {
                          ("attributes", Self.keyValues(e.attributes))])
             })))
         }
+        if !links.isEmpty { fields.append(("links", .array(links))) }
         var statusFields: [(String, OrderedJSON)] = []
         if let message, !message.isEmpty { statusFields.append(("message", .string(message))) }
         statusFields.append(("code", .int(status.otlpCode)))
@@ -196,6 +202,26 @@ public struct OTLPJSONEncoder {
         }
         lines.append(OrderedJSON.object([("resourceSpans", .array(resources))]).rendered(pretty: false))
         spanBatch.removeAll(keepingCapacity: true)
+    }
+
+    /// OTLP span links from `attributes.links` (`[{trace_id, span_id, attributes}]`, as the tracer writes
+    /// them); nil when it is not exactly that, and the attribute is then kept as it is.
+    static func links(_ value: TelemetryValue) -> [OrderedJSON]? {
+        guard case .array(let items) = value else { return nil }
+        var out: [OrderedJSON] = []
+        for item in items {
+            guard case .object(let o) = item, case .string(let t)? = o["trace_id"], let trace = TraceID(hex: t),
+                  case .string(let s)? = o["span_id"], let span = SpanID(hex: s) else { return nil }
+            var attributes: [String: TelemetryValue] = [:]
+            switch o["attributes"] {
+            case nil, .null?: break
+            case .object(let a)?: attributes = a
+            default: return nil
+            }
+            out.append(.object([("traceId", .string(trace.description)), ("spanId", .string(span.description)),
+                                ("attributes", keyValues(attributes))]))
+        }
+        return out
     }
 
     // MARK: - Logs

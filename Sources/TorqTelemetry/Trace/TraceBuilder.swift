@@ -168,7 +168,7 @@ public struct TraceBuilder {
         spanParts.values[index].end = record
         let hasStart = spanParts.values[index].start != nil
         if let ms = record.durationMs, !hasStart { note(record.timestamp - Self.nanoseconds(ms)) }
-        if record.string("status")?.lowercased() == "error" {
+        if let status = record.string("status"), status != "ok", status.lowercased() == "error" {
             let name = record.string("name") ?? spanParts.values[index].start?.string("name") ?? "span \(id)"
             failures.append(PendingFailure(
                 order: order, spanID: id, parentSpanID: nil,
@@ -196,7 +196,9 @@ public struct TraceBuilder {
     public func build() -> TraceModel {
         var warnings = self.warnings
         var nodes: [Node] = []
+        nodes.reserveCapacity(spanOrder.count + others.count)
         var nodeBySpan: [SpanID: Int] = [:]
+        nodeBySpan.reserveCapacity(spanOrder.count + others.count)
 
         // 1. Spans from span_start / span_end.
         for id in spanOrder {
@@ -207,11 +209,13 @@ public struct TraceBuilder {
 
         // 2. Other records: attached to their span, or leaves of their own.
         var noSpanID: [(order: Int, record: TraceRecord)] = []
-        for (order, record) in others {
-            guard let id = record.spanID else {
-                noSpanID.append((order, record))
+        for i in others.indices {
+            let order = others[i].order
+            guard let id = others[i].record.spanID else {
+                noSpanID.append(others[i])
                 continue
             }
+            let record = others[i].record
             let full = detail == .full
             let attributes = full ? Self.fieldsAndAttributes(record) : [:]
             if let n = nodeBySpan[id] {
@@ -338,9 +342,10 @@ public struct TraceBuilder {
 
         // 9. The summary.
         var start = minTime, end = maxTime
-        for span in spans {
-            start = min(start ?? span.startNanoseconds, span.startNanoseconds)
-            if let e = span.endNanoseconds { end = max(end ?? e, e) }
+        var openCount = 0
+        for i in spans.indices {
+            start = min(start ?? spans[i].startNanoseconds, spans[i].startNanoseconds)
+            if let e = spans[i].endNanoseconds { end = max(end ?? e, e) } else if spans[i].source == .span { openCount += 1 }
         }
         let failures = self.failures.sorted { $0.order < $1.order }.map { pending -> TraceRunSummary.Failure in
             var failure = pending.failure
@@ -352,7 +357,7 @@ public struct TraceBuilder {
             runID: runID ?? firstRunID, sessionIDs: sessions, traceIDs: traceIDs, startNanoseconds: start, endNanoseconds: end,
             recordCount: recordCount, eventCounts: counts, inputTokens: inputTokens, outputTokens: outputTokens,
             totalTokens: totalTokens, toolsUsed: tools, failures: failures, spanCount: spans.count,
-            openSpanCount: spans.filter { $0.source == .span && $0.isOpen }.count)
+            openSpanCount: openCount)
         return TraceModel(summary: summary, spans: spans, rootIndices: rootIndices, criticalPath: critical,
                           unattachedEvents: unattached, warnings: warnings, detail: detail)
     }

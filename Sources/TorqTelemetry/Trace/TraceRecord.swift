@@ -23,14 +23,14 @@ struct TraceRecord {
     /// `attributes`, when an object.
     var attributes: [String: TelemetryValue]
     /// Every other top-level field (`name`, `status`, `tool_name`, …).
-    var fields: [String: TelemetryValue]
+    var fields: TraceFieldMap
 
     /// A record with these header fields and nothing else (for ``TraceRecordScanner``).
     init(eventType: String, timestamp: Int64) {
         self.eventType = eventType
         self.timestamp = timestamp
         attributes = [:]
-        fields = [:]
+        fields = TraceFieldMap()
     }
 
     /// Parses one JSON event. Needs an object with a string `event_type` and
@@ -67,7 +67,7 @@ struct TraceRecord {
         } else {
             self.attributes = [:]
         }
-        self.fields = fields
+        self.fields = TraceFieldMap(fields)
     }
 
     private static func takeString(_ key: String, _ fields: inout [String: TelemetryValue]) -> String? {
@@ -153,16 +153,26 @@ struct TraceRecord {
     /// `failed`, `error`, `failure` or `timeout` (any case).
     var isFailure: Bool {
         if bool("success") == false { return true }
-        guard let status = string("status")?.lowercased() else { return false }
-        return Self.failureStatuses.contains(status)
+        guard let status = string("status") else { return false }
+        // The usual spellings first, without lowercasing.
+        switch status {
+        case "failed", "error": return true
+        case "completed", "ok", "started", "success": return false
+        default: return Self.failureStatuses.contains(status.lowercased())
+        }
     }
 
     /// Whether the event reports success: `success` true, or a `status` of `completed`, `ok` or `success`.
     var isSuccess: Bool {
         if isFailure { return false }
         if bool("success") == true { return true }
-        guard let status = string("status")?.lowercased() else { return false }
-        return status == "completed" || status == "ok" || status == "success" || status == "succeeded"
+        guard let status = string("status") else { return false }
+        switch status {
+        case "completed", "ok": return true
+        default:
+            let lower = status.lowercased()
+            return lower == "completed" || lower == "ok" || lower == "success" || lower == "succeeded"
+        }
     }
 
     static let failureStatuses: Set<String> = ["failed", "error", "failure", "timeout", "timed_out"]

@@ -86,7 +86,7 @@ final class TraceRecordScanner {
         var stamp: Int64?
         var stampText: String?
         var record = TraceRecord(eventType: "", timestamp: 0)
-        record.fields.reserveCapacity(12)
+        record.fields.reserveCapacity(6)
         var seen: UInt64 = 0 // one bit per key id (fewer than 64 keys)
         var iterator = tq_json_field_iter()
         tq_json_fields_begin(parser.handle, &iterator)
@@ -129,12 +129,13 @@ final class TraceRecordScanner {
             default:
                 let key = Self.keys[id]
                 switch kind {
-                case TQ_JSON_STRING: record.fields[key] = .string(text ?? "")
-                case TQ_JSON_INT64: record.fields[key] = .int(value.i)
-                case TQ_JSON_UINT64: record.fields[key] = .double(Double(value.u))
-                case TQ_JSON_DOUBLE: record.fields[key] = .double(value.d)
-                case TQ_JSON_BOOL: record.fields[key] = .bool(value.b != 0)
-                case TQ_JSON_NULL: record.fields[key] = .null
+                // Each key once (the seen bits), so no search before adding.
+                case TQ_JSON_STRING: record.fields.appendNew(key, .string(text ?? ""))
+                case TQ_JSON_INT64: record.fields.appendNew(key, .int(value.i))
+                case TQ_JSON_UINT64: record.fields.appendNew(key, .double(Double(value.u)))
+                case TQ_JSON_DOUBLE: record.fields.appendNew(key, .double(value.d))
+                case TQ_JSON_BOOL: record.fields.appendNew(key, .bool(value.b != 0))
+                case TQ_JSON_NULL: record.fields.appendNew(key, .null)
                 default: return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
                 }
             }

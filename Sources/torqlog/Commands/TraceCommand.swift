@@ -70,12 +70,13 @@ struct TraceCommand: StoreCommand {
         }
         if rejected > 20 { Console.error("… \(rejected - 20) more records of run \(Format.jsonString(runID)) left out") }
         let model = builder.build()
-        let text: String
+        builder = TraceBuilder() // frees the records before rendering
+        var text: String
         switch format {
         case .text:
             let colour = output == nil && Console.colour(1)
             text = TraceTextRenderer(options: .init(showEvents: events, showSpanDetails: spans, colour: colour)).render(model)
-                + (rejected > 0 ? "\(rejected) record\(rejected == 1 ? "" : "s") could not be read (see standard error)\n" : "")
+            if rejected > 0 { text += "\(rejected) record\(rejected == 1 ? "" : "s") could not be read (see standard error)\n" }
         case .json: text = TraceJSONRenderer().render(model)
         case .svg: text = TraceSVGRenderer().render(model)
         case .html: text = TraceHTMLRenderer().render(model)
