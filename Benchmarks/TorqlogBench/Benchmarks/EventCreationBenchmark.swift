@@ -23,7 +23,8 @@ import Glibc
 enum EventCreationBenchmark: Benchmark {
     static let name = "event_creation"
     static let abstract = "create + encode one typical event (tool_execution / model_interaction), vs JSONEncoder and JSONSerialization"
-    static let defaultRuns = 3
+    /// One: JSONSerialization takes over 100 µs an event, and --repeat gives the samples.
+    static let defaultRuns = 1
     static let batch = 100
 
     static func run(_ context: BenchContext) throws -> BenchmarkReport {
