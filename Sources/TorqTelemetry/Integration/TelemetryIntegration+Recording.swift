@@ -21,12 +21,15 @@ extension TelemetryIntegration {
     public func startAgentRun(agentName: String, agentType: String, userQuery: String? = nil) -> RunID {
         let runID = RunID.random()
         guard let collector = recordingCollector() else { return runID }
-        var context = ServiceContext.current ?? .topLevel
-        let session = context.telemetrySessionID ?? sessionID
-        context.telemetryRunID = runID
-        context.telemetrySessionID = session
-        context.telemetryAgentName = agentName
-        let span = TorqTracer(collector: collector, sessionID: session).start("invoke_agent " + agentName, in: context)
+        let context = ServiceContext.current ?? .topLevel
+        let run = (context.telemetry ?? .empty).with { fields in
+            fields.runID = runID
+            fields.sessionID = fields.sessionID ?? sessionID
+            fields.agentName = agentName
+            fields.tally = nil
+        }
+        let session = run.sessionID ?? sessionID
+        let span = TorqTracer(collector: collector, sessionID: session).start("invoke_agent " + agentName, in: context, telemetry: run)
         collector.record(AgentRunEvent(header: Self.header(span, at: span.startNanoseconds), agentName: agentName,
                                        agentType: agentType, status: .started, userQuery: userQuery))
         addActiveRun(runID, ActiveRun(span: span, tally: RunTally(), agentName: agentName, agentType: agentType,

@@ -232,17 +232,19 @@ extension TelemetryIntegration {
     func begin(_ kind: ScopeKind) -> Scope? {
         guard let collector = recordingCollector() else { return nil }
         var context = ServiceContext.current ?? .topLevel
-        var tally = context[RunTallyKey.self]
+        let inherited = context.telemetry
+        var fields = inherited?.fields ?? TelemetryContext.Fields()
+        var parentTelemetry = inherited
         if case .agentRun(let name, _, _) = kind {
-            context.telemetryRunID = RunID.random()
-            context.telemetrySessionID = context.telemetrySessionID ?? sessionID
-            context.telemetryAgentName = name
-            let runTally = RunTally()
-            context[RunTallyKey.self] = runTally
-            tally = runTally
+            fields.runID = RunID.random()
+            fields.sessionID = fields.sessionID ?? sessionID
+            fields.agentName = name
+            fields.tally = RunTally()
+            parentTelemetry = TelemetryContext(fields)
         }
-        let span = TorqTracer(collector: collector, sessionID: sessionID).start(kind.spanName, in: context)
-        context.telemetrySpan = span.spanContext
+        let span = TorqTracer(collector: collector, sessionID: sessionID).start(kind.spanName, in: context, telemetry: parentTelemetry)
+        fields.span = span.spanContext
+        context.telemetry = TelemetryContext(fields)
         switch kind {
         case .agentRun(let name, let type, let userQuery):
             collector.record(AgentRunEvent(header: Self.header(span, at: span.startNanoseconds), agentName: name, agentType: type,
@@ -253,7 +255,7 @@ extension TelemetryIntegration {
         case .tool, .model:
             break
         }
-        return Scope(span: span, context: context, tally: tally)
+        return Scope(span: span, context: context, tally: fields.tally)
     }
 
     /// Records the scope's closing event and ends its span.

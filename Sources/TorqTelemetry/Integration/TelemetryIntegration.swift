@@ -217,31 +217,29 @@ public final class TelemetryIntegration: Sendable {
     /// The placement of an event for `runID` (nil: the task's run, else the
     /// current explicit run, else none); nil (and counted) when not recording.
     func placement(runID: RunID?) -> Placement? {
-        let context = ServiceContext.current
+        let context = ServiceContext.current?.telemetry
         return state.withLock { s -> Placement? in
             guard let collector = s.collector, !s.closed else {
                 s.notRecorded += 1
                 return nil
             }
-            let contextSession = context?.telemetrySessionID ?? sessionID
+            let contextSession = context?.sessionID ?? sessionID
             if let runID {
-                if context?.telemetryRunID == runID {
-                    return Placement(collector: collector, sessionID: contextSession, runID: runID,
-                                     parent: context?.telemetrySpan, tally: context?[RunTallyKey.self])
+                if context?.runID == runID {
+                    return Placement(collector: collector, sessionID: contextSession, runID: runID, parent: context?.span, tally: context?.tally)
                 }
                 if let run = s.active[runID] {
                     return Placement(collector: collector, sessionID: run.sessionID, runID: runID, parent: run.span.spanContext, tally: run.tally)
                 }
-                return Placement(collector: collector, sessionID: contextSession, runID: runID, parent: context?.telemetrySpan, tally: nil)
+                return Placement(collector: collector, sessionID: contextSession, runID: runID, parent: context?.span, tally: nil)
             }
-            if let run = context?.telemetryRunID {
-                return Placement(collector: collector, sessionID: contextSession, runID: run,
-                                 parent: context?.telemetrySpan, tally: context?[RunTallyKey.self])
+            if let run = context?.runID {
+                return Placement(collector: collector, sessionID: contextSession, runID: run, parent: context?.span, tally: context?.tally)
             }
             if let current = s.order.last, let run = s.active[current] {
                 return Placement(collector: collector, sessionID: run.sessionID, runID: current, parent: run.span.spanContext, tally: run.tally)
             }
-            return Placement(collector: collector, sessionID: contextSession, runID: nil, parent: context?.telemetrySpan, tally: nil)
+            return Placement(collector: collector, sessionID: contextSession, runID: nil, parent: context?.span, tally: nil)
         }
     }
 

@@ -1,5 +1,5 @@
 /// The identity of the current span as it travels with a task in its
-/// `ServiceContext` (``TelemetrySpanContextKey``) and, across processes, as
+/// `ServiceContext` (``ServiceContextModule/ServiceContext/telemetrySpan``) and, across processes, as
 /// W3C `traceparent` / `tracestate`.
 ///
 /// Spans started while this is the context's span become its children: same

@@ -43,6 +43,8 @@ public final class TorqSpan: Tracing.Span {
     /// When the span started, in nanoseconds since the epoch.
     public let startNanoseconds: Int64
     private let parentContext: ServiceContext
+    /// torqlog's values in `parentContext`, looked up once.
+    private let parentTelemetry: TelemetryContext?
     /// Where the span's events go.
     let collector: TelemetryCollector
     /// The `session_id` of the span's events.
@@ -52,12 +54,13 @@ public final class TorqSpan: Tracing.Span {
     private let state: Mutex<State>
 
     /// Starts the span: records its `span_start` event.
-    init(name: String, kind: SpanKind, spanContext: TelemetrySpanContext, parentContext: ServiceContext,
+    init(name: String, kind: SpanKind, spanContext: TelemetrySpanContext, parentContext: ServiceContext, parentTelemetry: TelemetryContext?,
          startNanoseconds: Int64, collector: TelemetryCollector, sessionID: String, runID: String?) {
         self.spanContext = spanContext
         self.kind = kind
         self.startNanoseconds = startNanoseconds
         self.parentContext = parentContext
+        self.parentTelemetry = parentTelemetry
         self.collector = collector
         self.sessionID = sessionID
         self.runID = runID
@@ -73,7 +76,8 @@ public final class TorqSpan: Tracing.Span {
     /// make this span the parent of the spans that work starts.
     public var context: ServiceContext {
         var context = parentContext
-        context.telemetrySpan = spanContext
+        let spanContext = self.spanContext
+        context.telemetry = (parentTelemetry ?? .empty).with { $0.span = spanContext }
         return context
     }
 
@@ -132,8 +136,11 @@ public final class TorqSpan: Tracing.Span {
         let endNanoseconds = Int64(clamping: instant().nanosecondsSinceEpoch)
         let finished: State? = state.withLock { s in
             guard !s.ended else { return nil }
+            // Move the state out rather than copy it; keep the name for readers.
+            var taken = State(name: s.name)
+            swap(&taken, &s)
             s.ended = true
-            return s
+            return taken
         }
         guard let finished else { return }
         var status = "unset"

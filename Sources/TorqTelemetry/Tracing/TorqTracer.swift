@@ -59,15 +59,21 @@ public struct TorqTracer: Tracer {
     /// The span start shared by the `Tracer` API and ``TelemetryIntegration``.
     func start(_ name: String, in parent: ServiceContext, kind: SpanKind = .internal,
                at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> TorqSpan {
+        start(name, in: parent, telemetry: parent.telemetry, kind: kind, at: nanoseconds)
+    }
+
+    /// A span start where torqlog's values of `parent` are given (`telemetry`), not looked up.
+    func start(_ name: String, in parent: ServiceContext, telemetry: TelemetryContext?, kind: SpanKind = .internal,
+               at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> TorqSpan {
         let spanContext: TelemetrySpanContext
-        if let parentSpan = parent.telemetrySpan {
+        if let parentSpan = telemetry?.span {
             spanContext = parentSpan.child(spanID: TraceIdentifiers.spanID())
         } else {
             spanContext = TelemetrySpanContext(traceID: TraceIdentifiers.traceID(), spanID: TraceIdentifiers.spanID())
         }
-        return TorqSpan(name: name, kind: kind, spanContext: spanContext, parentContext: parent, startNanoseconds: nanoseconds,
-                        collector: collector, sessionID: parent.telemetrySessionID ?? sessionID,
-                        runID: parent.telemetryRunID?.rawValue)
+        return TorqSpan(name: name, kind: kind, spanContext: spanContext, parentContext: parent, parentTelemetry: telemetry,
+                        startNanoseconds: nanoseconds, collector: collector, sessionID: telemetry?.sessionID ?? sessionID,
+                        runID: telemetry?.runID?.rawValue)
     }
 
     /// Writes everything recorded so far (``TelemetryCollector/flush()``).
