@@ -52,9 +52,45 @@ public struct OTLPJSONEncoder {
     public let options: Options
     private var openSpans: [SpanID: TraceRecord] = [:]
     private var openOrder: [SpanID] = []
-    private var spanBatch: [(service: String, span: OrderedJSON)] = []
-    private var logBatch: [(service: String, log: OrderedJSON)] = []
-    private var lines: [String] = []
+    private var spanBatch = Batch()
+    private var logBatch = Batch()
+    private var lines: [[UInt8]] = []
+    private let scanner = TraceRecordScanner(keepAll: true)
+
+    /// Items of one line, already as JSON bytes, grouped by service.
+    private struct Batch {
+        var services: [String] = []
+        var bodies: [String: [UInt8]] = [:]
+        var count = 0
+
+        mutating func add(_ item: OrderedJSON, service: String) {
+            if bodies[service] == nil {
+                services.append(service)
+                bodies[service] = []
+            }
+            if bodies[service]?.isEmpty == false { bodies[service]?.append(UInt8(ascii: ",")) }
+            OTLPJSONBytes.write(item, into: &bodies[service, default: []])
+            count += 1
+        }
+
+        /// `{"<top>":[{"resource":…,"<scopes>":[{"scope":…,"<items>":[…]}]},…]}`, and empties the batch.
+        mutating func line(top: String, scopes: String, items: String) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(bodies.values.reduce(256) { $0 + $1.count + 160 })
+            out.append(contentsOf: "{\"\(top)\":[".utf8)
+            for (i, service) in services.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: "{\"resource\":".utf8)
+                OTLPJSONBytes.write(OTLPJSONEncoder.resource(service), into: &out)
+                out.append(contentsOf: ",\"\(scopes)\":[{\"scope\":{\"name\":\"torqlog\"},\"\(items)\":[".utf8)
+                out.append(contentsOf: bodies[service] ?? [])
+                out.append(contentsOf: "]}]}".utf8)
+            }
+            out.append(contentsOf: "]}".utf8)
+            self = Batch()
+            return out
+        }
+    }
     /// Spans written so far (open ones included once ``finish()`` ran).
     public private(set) var spanCount = 0
     /// Spans written as open (started, never ended).
@@ -72,15 +108,18 @@ public struct OTLPJSONEncoder {
     /// `timestamp`, has a malformed id, or is a span record without
     /// `span_id` or `trace_id`.
     public mutating func add(json: UnsafeRawBufferPointer) throws(TraceInputError) {
-        let record = try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
-        try add(record)
+        if let scanner {
+            try add(try scanner.scan(json))
+        } else {
+            try add(try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)))
+        }
     }
 
     /// Adds one record given as a string; see ``add(json:)``.
     public mutating func add(json: String) throws(TraceInputError) {
-        var text = json
-        let parsed = text.withUTF8 { buffer in Result { () throws(TraceInputError) in try TraceRecord(json: buffer) } }
-        try add(parsed.get())
+        let bytes = Array(json.utf8)
+        let parsed = bytes.withUnsafeBytes { buffer in Result { () throws(TraceInputError) in try add(json: buffer) } }
+        try parsed.get()
     }
 
     private mutating func add(_ record: TraceRecord) throws(TraceInputError) {
@@ -108,6 +147,12 @@ public struct OTLPJSONEncoder {
 
     /// The complete lines made since the last call (no newline), in order.
     public mutating func takeLines() -> [String] {
+        defer { lines.removeAll(keepingCapacity: true) }
+        return lines.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The complete lines made since the last call, as UTF-8 bytes (no newline): ``takeLines()`` without the conversion.
+    public mutating func takeLineBytes() -> [[UInt8]] {
         defer { lines.removeAll(keepingCapacity: true) }
         return lines
     }
@@ -187,21 +232,14 @@ public struct OTLPJSONEncoder {
         if let message, !message.isEmpty { statusFields.append(("message", .string(message))) }
         statusFields.append(("code", .int(status.otlpCode)))
         fields.append(("status", .object(statusFields)))
-        spanBatch.append((Self.service(start ?? any, default: options.serviceName), .object(fields)))
+        spanBatch.add(.object(fields), service: Self.service(start ?? any, default: options.serviceName))
         spanCount += 1
         if spanBatch.count >= options.maxSpansPerLine { flushSpans() }
     }
 
     private mutating func flushSpans() {
-        guard !spanBatch.isEmpty else { return }
-        let resources = Self.grouped(spanBatch.map { ($0.service, $0.span) }).map { service, spans in
-            OrderedJSON.object([
-                ("resource", Self.resource(service)),
-                ("scopeSpans", .array([.object([("scope", Self.scope), ("spans", .array(spans))])])),
-            ])
-        }
-        lines.append(OrderedJSON.object([("resourceSpans", .array(resources))]).rendered(pretty: false))
-        spanBatch.removeAll(keepingCapacity: true)
+        guard spanBatch.count > 0 else { return }
+        lines.append(spanBatch.line(top: "resourceSpans", scopes: "scopeSpans", items: "spans"))
     }
 
     /// OTLP span links from `attributes.links` (`[{trace_id, span_id, attributes}]`, as the tracer writes
@@ -239,40 +277,20 @@ public struct OTLPJSONEncoder {
         if let trace = record.traceID { fields.append(("traceId", .string(trace.description))) }
         if let span = record.spanID { fields.append(("spanId", .string(span.description))) }
         fields.append(("eventName", .string("torq." + record.eventType)))
-        logBatch.append((Self.service(record, default: options.serviceName), .object(fields)))
+        logBatch.add(.object(fields), service: Self.service(record, default: options.serviceName))
         logCount += 1
         if logBatch.count >= options.maxLogsPerLine { flushLogs() }
     }
 
     private mutating func flushLogs() {
-        guard !logBatch.isEmpty else { return }
-        let resources = Self.grouped(logBatch.map { ($0.service, $0.log) }).map { service, logs in
-            OrderedJSON.object([
-                ("resource", Self.resource(service)),
-                ("scopeLogs", .array([.object([("scope", Self.scope), ("logRecords", .array(logs))])])),
-            ])
-        }
-        lines.append(OrderedJSON.object([("resourceLogs", .array(resources))]).rendered(pretty: false))
-        logBatch.removeAll(keepingCapacity: true)
+        guard logBatch.count > 0 else { return }
+        lines.append(logBatch.line(top: "resourceLogs", scopes: "scopeLogs", items: "logRecords"))
     }
 
     // MARK: - Values
 
-    private static let scope = OrderedJSON.object([("name", .string("torqlog"))])
-
-    private static func resource(_ service: String) -> OrderedJSON {
+    static func resource(_ service: String) -> OrderedJSON {
         .object([("attributes", keyValues(["service.name": .string(service)]))])
-    }
-
-    /// Items grouped by service, services in order of first appearance.
-    private static func grouped(_ items: [(String, OrderedJSON)]) -> [(String, [OrderedJSON])] {
-        var order: [String] = []
-        var groups: [String: [OrderedJSON]] = [:]
-        for (service, item) in items {
-            if groups[service] == nil { order.append(service) }
-            groups[service, default: []].append(item)
-        }
-        return order.map { ($0, groups[$0] ?? []) }
     }
 
     /// The service a record names: `service_name` or `service.name`, else `attributes["service.name"]`.

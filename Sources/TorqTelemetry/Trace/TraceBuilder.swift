@@ -69,7 +69,7 @@ public struct TraceBuilder {
     public init(runID: String? = nil, detail: TraceDetail = .full) {
         self.runID = runID
         self.detail = detail
-        scanner = detail == .tree ? TraceRecordScanner() : nil
+        scanner = TraceRecordScanner(keepAll: detail == .full)
     }
 
     /// Records added so far.

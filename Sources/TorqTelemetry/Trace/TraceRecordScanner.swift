@@ -6,14 +6,20 @@ import TorqLogStore
 /// the top-level fields, without decoding anything else (not `attributes`,
 /// not content). A record whose `tools_used` is an array (the one structured
 /// field the summary reads) is decoded whole instead.
+///
+/// With `keepAll`, every top-level field is kept (as ``TraceRecord/init(json:)``
+/// would), and a record with any array or object value (`attributes`
+/// included) is decoded whole: the fast path for flat records.
 final class TraceRecordScanner {
     private var parser: SimdJSONParser
     private var buffer: [UInt8] = []
+    private let keepAll: Bool
 
     /// A scanner; nil when simdjson cannot allocate its parser.
-    init?() {
+    init?(keepAll: Bool = false) {
         guard let parser = SimdJSONParser(maxLineLength: 1 << 30) else { return nil }
         self.parser = parser
+        self.keepAll = keepAll
     }
 
     /// The fields kept, by key.
@@ -52,6 +58,20 @@ final class TraceRecordScanner {
         guard expected.count == key.count else { return nil }
         for j in 0..<expected.count where expected[j] != key[j] { return nil }
         return i
+    }
+
+    /// A scalar JSON value; nil for an array or object.
+    private static func scalar(_ value: tq_json_value, _ kind: Int) -> TelemetryValue? {
+        switch kind {
+        case TQ_JSON_STRING:
+            return .string(value.str.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: value.len), as: UTF8.self) } ?? "")
+        case TQ_JSON_INT64: return .int(value.i)
+        case TQ_JSON_UINT64: return .double(Double(value.u))
+        case TQ_JSON_DOUBLE: return .double(value.d)
+        case TQ_JSON_BOOL: return .bool(value.b != 0)
+        case TQ_JSON_NULL: return .null
+        default: return nil
+        }
     }
 
     /// Lowercase hex digits (16 or 32) as two words; nil for any other length or byte.
@@ -94,10 +114,20 @@ final class TraceRecordScanner {
         var keyLength = 0
         var value = tq_json_value()
         while tq_json_fields_next(parser.handle, &iterator, &keyPointer, &keyLength, &value) != 0 {
-            guard let keyPointer, let id = Self.id(of: UnsafeRawBufferPointer(start: keyPointer, count: keyLength)),
-                  seen & (1 << UInt64(id)) == 0 else { continue }
-            seen |= 1 << UInt64(id)
+            guard let keyPointer else { continue }
+            let keyBytes = UnsafeRawBufferPointer(start: keyPointer, count: keyLength)
             let kind = Int(value.kind)
+            guard let id = Self.id(of: keyBytes) else {
+                if keepAll {
+                    let key = String(decoding: keyBytes, as: UTF8.self)
+                    guard record.fields[key] == nil else { continue }
+                    guard let v = Self.scalar(value, kind) else { return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)) }
+                    record.fields.appendNew(key, v)
+                }
+                continue
+            }
+            guard seen & (1 << UInt64(id)) == 0 else { continue }
+            seen |= 1 << UInt64(id)
             let bytes = UnsafeRawBufferPointer(start: value.str, count: value.str == nil ? 0 : value.len)
             if (5...7).contains(id), kind == TQ_JSON_STRING, let parsed = Self.hex(bytes) {
                 // The common case of an id, straight from the bytes.
@@ -116,16 +146,23 @@ final class TraceRecordScanner {
             case 1:
                 stampText = text
                 if kind == TQ_JSON_STRING, let p = value.str { stamp = RFC3339.parseNanoseconds(UnsafeRawBufferPointer(start: p, count: value.len)) }
-            case 2: record.eventID = text
-            case 3: record.runID = text
-            case 4: record.sessionID = text
+            case 2, 3, 4:
+                guard let text else {
+                    // Not a string: the full decoding keeps it as a field.
+                    if keepAll && kind != TQ_JSON_NULL { return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)) }
+                    continue
+                }
+                if id == 2 { record.eventID = text } else if id == 3 { record.runID = text } else { record.sessionID = text }
             case 5: record.traceID = try TraceRecord.id(text, value: kind, key: "trace_id", digits: 32) { TraceID(hex: $0) }
             case 6: record.spanID = try TraceRecord.id(text, value: kind, key: "span_id", digits: 16) { SpanID(hex: $0) }
             case 7: record.parentSpanID = try TraceRecord.id(text, value: kind, key: "parent_span_id", digits: 16) { SpanID(hex: $0) }
             case 8:
-                if kind == TQ_JSON_ARRAY { return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)) }
+                guard let v = Self.scalar(value, kind) else { return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)) }
+                if keepAll { record.fields.appendNew("tools_used", v) }
             case 9:
-                break
+                if keepAll && !(kind == TQ_JSON_OBJECT && value.count == 0) {
+                    return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
+                }
             default:
                 let key = Self.keys[id]
                 switch kind {

@@ -58,11 +58,11 @@ struct ExportCommand: StoreCommand {
                     rejected += 1
                     if rejected <= 20 { Console.error("record at sequence \(record.sequence): \(error); not exported") }
                 }
-                for line in encoder.takeLines() { out.write(line + "\n") }
+                Self.write(encoder.takeLineBytes(), to: out)
                 return !out.closed
             }
             encoder.finish()
-            for line in encoder.takeLines() { out.write(line + "\n") }
+            Self.write(encoder.takeLineBytes(), to: out)
             out.flush()
             if rejected > 0 {
                 if rejected > 20 { Console.error("… \(rejected - 20) more records not exported") }
@@ -72,5 +72,9 @@ struct ExportCommand: StoreCommand {
         }
         out.flush()
         if let failure = out.failure { throw StoreError(.io, path: output ?? "<stdout>", "write failed: \(failure)") }
+    }
+
+    private static func write(_ lines: [[UInt8]], to out: OutputStream) {
+        for line in lines { line.withUnsafeBytes { out.writeLine($0) } }
     }
 }

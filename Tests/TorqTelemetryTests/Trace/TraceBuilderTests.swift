@@ -230,6 +230,32 @@ struct TraceBuilderTests {
         #expect(builder.count == 0)
     }
 
+    @Test("the simdjson fast path reads every record exactly as the full decoding does")
+    func scannerMatchesFullDecoding() throws {
+        var sample = SampleWorkload(seed: 9)
+        let odd = [
+            #"{"event_type":"x","timestamp":"2026-03-01T12:00:00Z","attributes":null,"event_id":7,"n":1e300,"big":18446744073709551615,"tools_used":"one"}"#,
+            #"{"event_type":"x","timestamp":"2026-03-01T12:00:00Z","attributes":{},"a":"1","a":"2","name":"é \"q\" \u0001"}"#,
+            #"{"event_type":"x","timestamp":"2026-03-01T12:00:00Z","attributes":"text","span_id":null,"parent_span_id":""}"#,
+        ]
+        let lines = TraceFixture.handRun + TraceFixture.generated(seed: 4, runs: 3).lines + odd
+            + (0..<200).map { _ in String(decoding: sample.nextLine(), as: UTF8.self) }
+        let scanner = try #require(TraceRecordScanner(keepAll: true))
+        for line in lines {
+            let bytes = Array(line.utf8)
+            let full = try bytes.withUnsafeBufferPointer { try TraceRecord(json: $0) }
+            let fast = try bytes.withUnsafeBytes { try scanner.scan($0) }
+            #expect(fast.eventType == full.eventType && fast.timestamp == full.timestamp, "\(line)")
+            #expect(fast.eventID == full.eventID && fast.runID == full.runID && fast.sessionID == full.sessionID, "\(line)")
+            #expect(fast.traceID == full.traceID && fast.spanID == full.spanID && fast.parentSpanID == full.parentSpanID, "\(line)")
+            #expect(fast.attributes == full.attributes, "\(line)")
+            let a = Dictionary(fast.fields.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let b = Dictionary(full.fields.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+            #expect(a == b, "\(line)")
+            #expect(fast.fields.map(\.key).count == a.count, "each key once")
+        }
+    }
+
     @Test("bad records throw, naming the field, and change nothing")
     func badInput() throws {
         var builder = TraceBuilder()
