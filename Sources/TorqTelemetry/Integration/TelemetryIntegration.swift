@@ -139,7 +139,7 @@ public final class TelemetryIntegration: Sendable {
 
     /// A tracer writing to this integration's collector in its session, to
     /// bootstrap swift-distributed-tracing with
-    /// (`InstrumentationSystem.bootstrap(telemetry.tracer!)`); nil before ``initialize()``.
+    /// (see the example); nil before ``initialize()``.
     ///
     /// ```swift
     /// if let tracer = telemetry.tracer { InstrumentationSystem.bootstrap(tracer) }
