@@ -168,7 +168,9 @@ enum SQLiteBaseline {
         let handle: OpaquePointer
         let path: String
 
-        init(path: String, create: Bool) throws {
+        /// Opens `path`; with `busyTimeoutMilliseconds`, a statement meeting another
+        /// connection's lock waits that long before failing with SQLITE_BUSY.
+        init(path: String, create: Bool, busyTimeoutMilliseconds: Int32 = 0) throws {
             var h: OpaquePointer?
             let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
             let rc = sqlite3_open_v2(path, &h, flags, nil)
@@ -179,6 +181,7 @@ enum SQLiteBaseline {
             }
             handle = h
             self.path = path
+            if busyTimeoutMilliseconds > 0 { sqlite3_busy_timeout(h, busyTimeoutMilliseconds) }
             // A page cache of 64 MiB (default 2 MiB): helps the run_id index during ingest.
             try exec("PRAGMA cache_size=-65536")
         }

@@ -11,6 +11,10 @@ import Glibc
 /// run_id index of `SQLiteBaseline`). A live reader polls
 /// `SELECT … WHERE seq > ?` on its own connection.
 enum SQLiteCollectorBaseline {
+    /// How long a connection waits for another one's lock (a reader meeting a
+    /// checkpoint, say) before SQLITE_BUSY: what a live reader must set.
+    static let busyTimeoutMilliseconds: Int32 = 5000
+
     /// Creates the database with its schema (before the timed part).
     static func create(path: String) throws {
         let db = try SQLiteBaseline.Database(path: path, create: true)
@@ -48,7 +52,7 @@ enum SQLiteCollectorBaseline {
 
     private static func insertAll(queue: HandoffQueue<AnyTelemetryEvent>, path: String, batch: inout [AnyTelemetryEvent],
                                   commitEvery: Int, maxDelayNanoseconds: Int?, discardBacklog: Bool) throws -> Int {
-        let db = try SQLiteBaseline.Database(path: path, create: false)
+        let db = try SQLiteBaseline.Database(path: path, create: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try db.exec("PRAGMA synchronous=NORMAL")
         let insert = try db.prepare("INSERT INTO events (run_id, event_type, timestamp, json) VALUES (?1, ?2, ?3, ?4)")
         defer { sqlite3_finalize(insert) }
@@ -110,7 +114,7 @@ enum SQLiteCollectorBaseline {
     static func pollingReader(path: String, intervalMicroseconds: UInt32 = 1000, stallSeconds: Double = 20,
                               _ body: (UnsafeRawBufferPointer, UInt64) -> Bool) -> Result<Int, BenchError> {
         do {
-            let db = try SQLiteBaseline.Database(path: path, create: false)
+            let db = try SQLiteBaseline.Database(path: path, create: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             let select = try db.prepare("SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq")
             defer { sqlite3_finalize(select) }
             var last: Int64 = 0

@@ -292,16 +292,22 @@ enum EndToEndBenchmark: Benchmark {
         return .success(outcome)
     }
 
+    /// The producer's and the reader's outcomes; every thread's failure in one error
+    /// (a reader's failure first: a producer waiting for it fails only as a consequence).
     private static func unpack(_ outcomes: [ThreadOutcome]) throws -> (ProducerOutcome, ReaderOutcome) {
         var producer: ProducerOutcome?
         var reader: ReaderOutcome?
+        var failures: [String] = []
         for o in outcomes {
             switch o {
-            case .producer(let r): producer = try r.get()
-            case .reader(let r): reader = try r.get()
-            case .writer: break
+            case .producer(.success(let p)): producer = p
+            case .reader(.success(let r)): reader = r
+            case .producer(.failure(let e)): failures.append(e.description)
+            case .reader(.failure(let e)), .writer(.failure(let e)): failures.insert(e.description, at: 0)
+            case .writer(.success): break
             }
         }
+        if !failures.isEmpty { throw BenchError(failures.joined(separator: "; ")) }
         guard let producer, let reader else { throw BenchError("e2e: a thread returned nothing") }
         return (producer, reader)
     }
