@@ -95,6 +95,8 @@ struct TraceRendererTests {
         #expect(details.contains("(derived)"))
         let colour = TraceTextRenderer(options: .init(colour: true)).render(model)
         #expect(colour.contains("\u{1B}[1;31mERROR\u{1B}[0m"))
+        let stripped = colour.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        #expect(stripped == text, "colour changes nothing but the escapes")
     }
 
     @Test("JSON: one document with the summary, spans with parent links, events")
