@@ -72,7 +72,9 @@ struct DemoCommand: StoreCommand {
             var replay = try TorqLog.parseAsRoot(["replay", first.rawValue, "--dir", store.path])
             try replay.run()
         }
-        Console.write(1, "\nTry: torqlog tail -n 20 · torqlog export --type tool_execution | jq . · torqlog verify\n")
+        let run = activity.firstRunID.map { " " + $0.rawValue } ?? " RUN_ID"
+        Console.write(1, "\nTry: torqlog trace\(run) · torqlog telemetry · torqlog compliance · torqlog tail -f\n"
+                         + "     torqlog export --type tool_execution | jq . · torqlog export --format otlp-json · torqlog verify\n")
     }
 
     /// Runs `operation` on the concurrency pool and blocks this (main) thread
