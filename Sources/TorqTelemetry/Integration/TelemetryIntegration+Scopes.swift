@@ -218,6 +218,14 @@ extension TelemetryIntegration {
             case .method(let component, let method): component + "." + method
             }
         }
+
+        /// The span kind, as the GenAI conventions have it: a model call is a
+        /// request to a remote service (`client`); a tool execution, an
+        /// in-process agent run and an instrumented method are `internal`.
+        var spanKind: SpanKind {
+            if case .model = self { return .client }
+            return .internal
+        }
     }
 
     /// A scoped operation under way: its span, the context its body runs in,
@@ -242,7 +250,8 @@ extension TelemetryIntegration {
             fields.tally = RunTally()
             parentTelemetry = TelemetryContext(fields)
         }
-        let span = TorqTracer(collector: collector, sessionID: sessionID).start(kind.spanName, in: context, telemetry: parentTelemetry)
+        let span = TorqTracer(collector: collector, sessionID: sessionID).start(kind.spanName, in: context, telemetry: parentTelemetry,
+                                                                                        kind: kind.spanKind)
         fields.span = span.spanContext
         context.telemetry = TelemetryContext(fields)
         switch kind {
