@@ -111,6 +111,18 @@ public enum RFC3339 {
     ///   0...9 (0 omits the point). Extra precision is truncated, not rounded,
     ///   so the printed instant never lies after the real one.
     public static func format(nanoseconds: Int64, fractionDigits: Int = 6) -> String {
+        String(unsafeUninitializedCapacity: maxFormattedLength) { buffer in
+            write(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    /// The longest text ``write(nanoseconds:fractionDigits:to:)`` writes.
+    public static let maxFormattedLength = 30
+
+    /// Writes what ``format(nanoseconds:fractionDigits:)`` returns into
+    /// `out` (at least ``maxFormattedLength`` bytes), without allocating;
+    /// returns the number of bytes written.
+    public static func write(nanoseconds: Int64, fractionDigits: Int, to out: UnsafeMutableRawBufferPointer) -> Int {
         let digits = min(max(fractionDigits, 0), 9)
         var seconds = nanoseconds / 1_000_000_000
         var fraction = nanoseconds % 1_000_000_000
@@ -126,40 +138,38 @@ public enum RFC3339 {
         }
         let (year, month, day) = civilFromDays(days)
 
-        return String(unsafeUninitializedCapacity: 30) { buffer in
-            var index = 0
-            func put(_ value: Int64, width: Int) {
-                var value = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                index += width
+        var index = 0
+        func put(_ value: Int64, width: Int) {
+            var value = value
+            for position in stride(from: index + width - 1, through: index, by: -1) {
+                out[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            func put(_ byte: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: byte)
-                index += 1
-            }
-            put(year, width: 4)
-            put("-")
-            put(month, width: 2)
-            put("-")
-            put(day, width: 2)
-            put("T")
-            put(secondOfDay / 3600, width: 2)
-            put(":")
-            put(secondOfDay / 60 % 60, width: 2)
-            put(":")
-            put(secondOfDay % 60, width: 2)
-            if digits > 0 {
-                put(".")
-                var truncated = fraction
-                for _ in digits..<9 { truncated /= 10 }
-                put(truncated, width: digits)
-            }
-            put("Z")
-            return index
+            index += width
         }
+        func put(_ byte: Unicode.Scalar) {
+            out[index] = UInt8(ascii: byte)
+            index += 1
+        }
+        put(year, width: 4)
+        put("-")
+        put(month, width: 2)
+        put("-")
+        put(day, width: 2)
+        put("T")
+        put(secondOfDay / 3600, width: 2)
+        put(":")
+        put(secondOfDay / 60 % 60, width: 2)
+        put(":")
+        put(secondOfDay % 60, width: 2)
+        if digits > 0 {
+            put(".")
+            var truncated = fraction
+            for _ in digits..<9 { truncated /= 10 }
+            put(truncated, width: digits)
+        }
+        put("Z")
+        return index
     }
 
     // MARK: - Calendar arithmetic (Howard Hinnant's algorithms)
