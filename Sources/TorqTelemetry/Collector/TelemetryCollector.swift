@@ -109,7 +109,7 @@ public final class TelemetryCollector: Sendable {
         queue = EventQueue(capacity: configuration.queueCapacity, batchSize: configuration.batchSize,
                            writeWhenIdle: configuration.writeWhenIdle, maxEventsPerHour: configuration.maxEventsPerHour)
         let pii = configuration.piiFiltering
-        filter = pii.enabled ? Self.makeFilter(pii) : nil
+        filter = pii.enabled ? PIIFilter(pii) : nil
         progress = FlushProgress()
         flusher = Mutex(nil)
         guard configuration.enabled else { return }
@@ -255,33 +255,31 @@ public final class TelemetryCollector: Sendable {
         let progress: FlushProgress
 
         func run() {
-            let c = self
             var taken: [AnyTelemetryEvent] = []
-            taken.reserveCapacity(min(c.configuration.queueCapacity, 1 << 14))
-            var encoder = BatchEncoder(filter: c.filter)
-            let interval = c.configuration.flushInterval
-            let timeoutNanos = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+            taken.reserveCapacity(min(configuration.queueCapacity, 1 << 14))
+            var encoder = BatchEncoder(filter: filter)
+            let timeoutNanos = Int(clamping: Self.nanoseconds(configuration.flushInterval))
             var closing = false
             while true {
-                closing = c.queue.take(into: &taken) || closing
+                closing = queue.take(into: &taken) || closing
                 if taken.isEmpty {
                     if closing { break }
-                    if c.queue.parkIfIdle() {
-                        _ = c.queue.flusherWake.wait(timeout: .now() + .nanoseconds(max(timeoutNanos, 1000)))
+                    if queue.parkIfIdle() {
+                        _ = queue.flusherWake.wait(timeout: .now() + .nanoseconds(max(timeoutNanos, 1000)))
                     }
                     continue
                 }
-                c.progress.record.withLock { $0.inFlight = taken.count }
+                progress.record.withLock { $0.inFlight = taken.count }
                 var index = 0
-                let batchSize = c.configuration.batchSize
+                let batchSize = configuration.batchSize
                 while index < taken.count {
                     let end = min(index + batchSize, taken.count)
                     var unwritable = 0
                     for i in index..<end {
-                        if !encoder.add(&taken[i], to: c.sink) { unwritable += 1 }
+                        if !encoder.add(&taken[i], to: sink) { unwritable += 1 }
                     }
                     let redactions = encoder.takeRedactions()
-                    c.progress.record.withLock { f in
+                    progress.record.withLock { f in
                         f.sinkDropped += unwritable
                         f.inFlight -= unwritable
                         f.redactions += redactions
@@ -292,28 +290,27 @@ public final class TelemetryCollector: Sendable {
                 taken.removeAll(keepingCapacity: true)
             }
             do {
-                try c.sink.close()
+                try sink.close()
             } catch {
-                c.configuration.logger.error("telemetry sink failed to close", metadata: ["error": "\(error)"])
-                c.progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
+                configuration.logger.error("telemetry sink failed to close", metadata: ["error": "\(error)"])
+                progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
             }
-            c.progress.record.withLock { $0.finished = true }
+            progress.record.withLock { $0.finished = true }
         }
 
         /// Commits the sink's pending batch, retrying with back-off until it
         /// succeeds or, once closing, until the shutdown timeout passes.
         private func write(bytes: Int64, closing: Bool) {
-            let c = self
             var delayMs = 10
             var giveUpAt: UInt64?
             var failedBefore = false
-            while c.sink.pendingCount > 0 {
-                let pending = c.sink.pendingCount
+            while sink.pendingCount > 0 {
+                let pending = sink.pendingCount
                 let started = TelemetryCollector.monotonicNanoseconds()
                 do {
-                    let written = try c.sink.commit()
+                    let written = try sink.commit()
                     let took = Int64(TelemetryCollector.monotonicNanoseconds() - started)
-                    c.progress.record.withLock { f in
+                    progress.record.withLock { f in
                         f.collected += written
                         f.inFlight -= written
                         f.batches += 1
@@ -322,35 +319,33 @@ public final class TelemetryCollector: Sendable {
                         _ = f.latencies.record(UInt64(max(took / 1000, 1)))
                         f.lastError = nil
                     }
-                    if failedBefore { c.configuration.logger.notice("telemetry sink recovered", metadata: ["events": "\(written)"]) }
+                    if failedBefore { configuration.logger.notice("telemetry sink recovered", metadata: ["events": "\(written)"]) }
                 } catch {
                     var written = 0
                     var cause: any Error = error
                     if let partial = error as? PartialCommit { written = partial.written; cause = partial.underlying }
                     failedBefore = true
-                    c.progress.record.withLock { f in
+                    progress.record.withLock { f in
                         f.collected += written
                         f.inFlight -= written
                         f.failures += 1
                         f.lastError = "\(cause)"
                     }
-                    c.configuration.logger.error("telemetry sink write failed; retrying", metadata: [
+                    configuration.logger.error("telemetry sink write failed; retrying", metadata: [
                         "error": "\(cause)", "pending": "\(pending - written)", "retry_ms": "\(delayMs)",
                     ])
-                    let queueClosed = closing || c.queue.isClosed
+                    let queueClosed = closing || queue.isClosed
                     if queueClosed {
                         let now = TelemetryCollector.monotonicNanoseconds()
-                        let timeout = c.configuration.shutdownTimeout.components
-                        let limit = UInt64(timeout.seconds) * 1_000_000_000 + UInt64(timeout.attoseconds / 1_000_000_000)
-                        if giveUpAt == nil { giveUpAt = now + limit }
+                        if giveUpAt == nil { giveUpAt = now + Self.nanoseconds(configuration.shutdownTimeout) }
                         if let giveUpAt, now >= giveUpAt {
-                            let lost = c.sink.pendingCount
-                            c.sink.discardPending()
-                            c.progress.record.withLock { f in
+                            let lost = sink.pendingCount
+                            sink.discardPending()
+                            progress.record.withLock { f in
                                 f.sinkDropped += lost
                                 f.inFlight -= lost
                             }
-                            c.configuration.logger.critical("telemetry sink still failing at shutdown; events dropped", metadata: [
+                            configuration.logger.critical("telemetry sink still failing at shutdown; events dropped", metadata: [
                                 "dropped": "\(lost)", "error": "\(cause)",
                             ])
                             return
@@ -361,10 +356,12 @@ public final class TelemetryCollector: Sendable {
                 }
             }
         }
-    }
 
-    static func makeFilter(_ configuration: PIIFilteringConfiguration) -> (any JSONRedacting)? {
-        PIIFilter(configuration)
+        /// A positive duration in whole nanoseconds.
+        private static func nanoseconds(_ duration: Duration) -> UInt64 {
+            let (seconds, attoseconds) = duration.components
+            return UInt64(max(seconds, 0)) * 1_000_000_000 + UInt64(max(attoseconds, 0) / 1_000_000_000)
+        }
     }
 
     // MARK: Clocks

@@ -39,10 +39,12 @@ final class JSONLSink: EventSink, @unchecked Sendable {
         }
         self.fd = fd
         committedLength = Int64(end)
-        lastSync = Self.monotonicMilliseconds()
+        lastSync = Self.monotonicMilliseconds
     }
 
     deinit { Glibc.close(fd) }
+
+    private static var monotonicMilliseconds: UInt64 { TelemetryCollector.monotonicNanoseconds() / 1_000_000 }
 
     var pendingCount: Int { count }
 
@@ -67,7 +69,7 @@ final class JSONLSink: EventSink, @unchecked Sendable {
         case .always: try sync()
         case .batch(let ms):
             unsynced = true
-            if Self.monotonicMilliseconds() - lastSync >= UInt64(ms) { try sync() }
+            if Self.monotonicMilliseconds - lastSync >= UInt64(ms) { try sync() }
         case .never: break
         }
         return n
@@ -84,7 +86,7 @@ final class JSONLSink: EventSink, @unchecked Sendable {
 
     private func sync() throws(TelemetryError) {
         guard fdatasync(fd) == 0 else { throw TelemetryError(.io, path: path, "fdatasync failed: " + String(cString: strerror(errno))) }
-        lastSync = Self.monotonicMilliseconds()
+        lastSync = Self.monotonicMilliseconds
         unsynced = false
     }
 
@@ -163,11 +165,5 @@ final class JSONLSink: EventSink, @unchecked Sendable {
             if query.matches(runID: run, type: type, time: time) { found.append(StoredEvent(json: Array(line))) }
         }
         return found
-    }
-
-    static func monotonicMilliseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
     }
 }
