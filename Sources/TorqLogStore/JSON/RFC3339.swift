@@ -121,7 +121,9 @@ public enum RFC3339 {
 
     /// Writes what ``format(nanoseconds:fractionDigits:)`` returns into
     /// `out` (at least ``maxFormattedLength`` bytes), without allocating;
-    /// returns the number of bytes written.
+    /// returns the number of bytes written. Inlinable: the telemetry encoder
+    /// writes one per event.
+    @inlinable
     public static func write(nanoseconds: Int64, fractionDigits: Int, to out: UnsafeMutableRawBufferPointer) -> Int {
         let digits = min(max(fractionDigits, 0), 9)
         var seconds = nanoseconds / 1_000_000_000
@@ -139,7 +141,7 @@ public enum RFC3339 {
         let (year, month, day) = civilFromDays(days)
 
         var index = 0
-        func put(_ value: Int64, width: Int) {
+        @inline(__always) func put(_ value: Int64, width: Int) {
             var value = value
             for position in stride(from: index + width - 1, through: index, by: -1) {
                 out[position] = UInt8(ascii: "0") + UInt8(value % 10)
@@ -147,7 +149,7 @@ public enum RFC3339 {
             }
             index += width
         }
-        func put(_ byte: Unicode.Scalar) {
+        @inline(__always) func put(_ byte: Unicode.Scalar) {
             out[index] = UInt8(ascii: byte)
             index += 1
         }
@@ -197,6 +199,7 @@ public enum RFC3339 {
     }
 
     /// The proleptic Gregorian date of a day count since 1970-01-01 (`civil_from_days`).
+    @inlinable
     static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
