@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-service-context", from: "1.5.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System liblz4 (LZ4F frame API) for sealed segments.
@@ -40,7 +41,10 @@ let package = Package(
         ),
         .target(
             name: "TorqLogStore",
-            dependencies: ["CTorqSupport", "CSimdJSON", "CLZ4"]
+            dependencies: [
+                "CTorqSupport", "CSimdJSON", "CLZ4",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .executableTarget(
             name: "torqlog",

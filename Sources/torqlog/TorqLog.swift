@@ -12,7 +12,9 @@ struct TorqLog: ParsableCommand {
         abstract: "An append-only event store for AI-agent telemetry, and the tools to read it.",
         discussion: """
             The store is a directory: --dir DIR, else $TORQLOG_DIR, else ~/.torqlog.
-            Exit status: 0 success, 1 failure or not found, 65 input data rejected.
+            Exit status: 0 success; 1 failure (damaged or locked store, not found); 65 input data
+            rejected; 73 a file could not be created; 74 an I/O error (a failed read, write, sync
+            or rename); 77 permission denied.
             """,
         version: "0.1.0",
         subcommands: [
@@ -30,10 +32,11 @@ struct TorqLog: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as StoreError {
-            Console.error(error.description)
-            Glibc.exit(error.kind == .notFound ? 1 : 1)
         } catch {
+            if let status = ExitStatus.of(error) {
+                Console.error("\(error)")
+                Glibc.exit(status)
+            }
             exit(withError: error)
         }
     }

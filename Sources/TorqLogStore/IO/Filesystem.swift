@@ -13,8 +13,9 @@ enum Filesystem {
         }
         let parent = parentPath(of: path)
         if !parent.isEmpty && parent != path { try makeDirectory(parent) }
-        if mkdir(path, 0o700) != 0 && Glibc.errno != EEXIST {
-            throw StoreError.errno("mkdir", path: path)
+        let r = InjectedFaults.failure(.create, path: path) ?? mkdir(path, 0o700)
+        if r != 0 && Glibc.errno != EEXIST {
+            throw StoreError.lastError(.create, path: path)
         }
     }
 
@@ -39,7 +40,7 @@ enum Filesystem {
 
     /// The names in a directory (without `.` and `..`).
     static func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw StoreError.errno("opendir", path: path) }
+        guard let dir = opendir(path) else { throw StoreError.lastError(.opendir, path: path) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -53,18 +54,24 @@ enum Filesystem {
 
     /// fsyncs a directory so that a rename or create in it is durable.
     static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.errno("open", path: path) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.errno("fsync", path: path) }
+        let dir = try OwnedFile.open(path, flags: O_RDONLY | O_DIRECTORY)
+        while (InjectedFaults.failure(.fsync, path: path) as Int32? ?? fsync(dir.fd)) != 0 {
+            if Glibc.errno == EINTR { continue }
+            throw StoreError.lastError(.fsync, path: path)
+        }
+        try dir.close()
     }
 
     static func rename(_ from: String, _ to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw StoreError.errno("rename", path: from) }
+        guard (InjectedFaults.failure(.rename, path: to) ?? Glibc.rename(from, to)) == 0 else {
+            throw StoreError.lastError(.rename, path: from)
+        }
     }
 
     static func remove(_ path: String) throws {
-        guard unlink(path) == 0 || Glibc.errno == ENOENT else { throw StoreError.errno("unlink", path: path) }
+        guard (InjectedFaults.failure(.unlink, path: path) ?? unlink(path)) == 0 || Glibc.errno == ENOENT else {
+            throw StoreError.lastError(.unlink, path: path)
+        }
     }
 
     static func fileSize(_ path: String) -> Int64? {

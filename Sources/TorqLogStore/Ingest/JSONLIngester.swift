@@ -143,7 +143,7 @@ public struct JSONLIngester: ~Copyable {
             let n = read(fd, base + fill, want)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StoreError.errno("read", path: source)
+                throw StoreError.lastError(.read, path: source)
             }
             if n == 0 { eof = true } else { fill += n }
 

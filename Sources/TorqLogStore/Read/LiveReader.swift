@@ -21,12 +21,12 @@ public final class LiveReader {
         self.position = position
         self.segmentBase = position.segment
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard fd >= 0 else { throw StoreError.errno("inotify_init1", path: directory.path) }
+        guard fd >= 0 else { throw StoreError.lastError(.inotify, path: directory.path) }
         inotifyFD = fd
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE)
         guard inotify_add_watch(fd, directory.path, mask) >= 0 else {
             close(fd)
-            throw StoreError.errno("inotify_add_watch", path: directory.path)
+            throw StoreError.lastError(.inotify, path: directory.path)
         }
     }
 

@@ -22,7 +22,7 @@ final class StoreLock: Sendable {
         let file = try OwnedFile.open(path, flags: O_RDWR | O_CREAT)
         if flock(file.fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
-            guard code == EWOULDBLOCK else { throw StoreError.errno("flock", path: path) }
+            guard code == EWOULDBLOCK else { throw StoreError.lastError(.flock, path: path) }
             var raw = [UInt8](repeating: 0, count: 32)
             let n = (try? raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: 32, at: 0) }) ?? 0
             let text = String(decoding: raw[0..<n], as: UTF8.self).trimmingWhitespace()
@@ -32,7 +32,7 @@ final class StoreLock: Sendable {
         try file.truncate(to: 0)
         let pid = Array("\(getpid())\n".utf8)
         let written = pid.withUnsafeBytes { pwrite(file.fd, $0.baseAddress, $0.count, 0) }
-        guard written == pid.count else { throw StoreError.errno("pwrite", path: path) }
+        guard written == pid.count else { throw StoreError.lastError(.write, path: path) }
         return StoreLock(file: file)
     }
 }

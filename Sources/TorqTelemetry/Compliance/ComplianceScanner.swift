@@ -53,7 +53,7 @@ public struct ComplianceScanner: Sendable {
                     segments = try StoreReader(directory: StoreDirectory(path)).segments
                 } catch let error as StoreError {
                     // The store's description names the file already.
-                    throw TelemetryError(.store, error.description)
+                    throw TelemetryError(error)
                 } catch {
                     throw TelemetryError(.store, path: path, "\(error)")
                 }
@@ -293,7 +293,7 @@ struct ScanParticipant: ~Copyable {
             }
         } catch let error as StoreError {
             // The store's description names the file already.
-            throw TelemetryError(.store, error.description)
+            throw TelemetryError(error)
         } catch {
             throw TelemetryError(.store, path: path, "\(error)")
         }

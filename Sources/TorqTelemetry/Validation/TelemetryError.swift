@@ -1,3 +1,5 @@
+import TorqLogStore
+
 /// Why a telemetry operation (validating, scanning a source) could not be done.
 public struct TelemetryError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The class of problem.
@@ -20,12 +22,24 @@ public struct TelemetryError: Error, Sendable, Hashable, CustomStringConvertible
     public let path: String?
     /// A short English sentence saying what went wrong.
     public let message: String
+    /// The store's own error, for a ``Kind/store`` error that comes from one
+    /// (its `errno` and operation tell an I/O failure apart from damage).
+    public let storeError: StoreError?
 
     /// An error of `kind` about `path`.
     public init(_ kind: Kind, path: String? = nil, _ message: String) {
         self.kind = kind
         self.path = path
         self.message = message
+        self.storeError = nil
+    }
+
+    /// A ``Kind/store`` error carrying `error` (its description names the file already).
+    public init(_ error: StoreError) {
+        self.kind = .store
+        self.path = nil
+        self.message = error.description
+        self.storeError = error
     }
 
     /// `path: message`, or the message alone.
