@@ -46,8 +46,11 @@ public struct Archiver {
                 let bytes = try Self.copy(seg.path, to: dest + ".tmp")
                 let copyCRC = try Self.checksum(of: dest + ".tmp")
                 guard copyCRC == sourceCRC else {
-                    try? Filesystem.remove(dest + ".tmp")
-                    throw StoreError(.io, path: dest, "copy checksum \(hex(copyCRC)) differs from the source's \(hex(sourceCRC)); nothing removed")
+                    var mismatch = StoreError(.io, path: dest, "copy checksum \(hex(copyCRC)) differs from the source's \(hex(sourceCRC)); nothing removed")
+                    do { try Filesystem.remove(dest + ".tmp") } catch {
+                        mismatch.message += "; removing the bad copy \(dest).tmp failed too (\(error))"
+                    }
+                    throw mismatch
                 }
                 try Filesystem.rename(dest + ".tmp", dest)
                 try Filesystem.syncDirectory(target.path)
@@ -81,6 +84,7 @@ public struct Archiver {
         let file = try OwnedFile.open(path + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC)
         try Array(text.utf8).withUnsafeBytes { try file.writeAll($0) }
         try file.syncData()
+        try file.close()
         try Filesystem.rename(path + ".tmp", path)
         try Filesystem.syncDirectory(target.path)
     }
@@ -113,6 +117,7 @@ public struct Archiver {
             at += Int64(n)
         }
         try dst.syncData()
+        try dst.close()
         return at
     }
 }

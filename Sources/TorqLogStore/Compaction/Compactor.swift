@@ -35,8 +35,18 @@ public struct Compactor {
         self.directory = directory
     }
 
-    private func sealedSegments() throws -> [SealedSegment] {
-        try directory.segments().filter { $0.kind == .sealed }.map { try SealedSegment(path: $0.path, base: $0.base) }
+    /// The sealed segments before the first WAL segment, oldest first. Only
+    /// these are compacted: a closed WAL segment that failed to seal sits
+    /// between older and newer sealed ones, and deleting or merging across it
+    /// would break the chain of segments (FORMAT.md §1).
+    /// (`allSealed`: every sealed segment, for rewrites that keep each
+    /// segment's range, such as dropping a run.)
+    private func sealedSegments(allSealed: Bool = false) throws -> [SealedSegment] {
+        let listing = try SegmentChain.withoutLeftovers(directory.segments()) {
+            try SealedSegment(path: $0.path, base: $0.base).endSequence
+        }.segments
+        let chosen = allSealed ? listing.filter { $0.kind == .sealed } : Array(listing.prefix { $0.kind == .sealed })
+        return try chosen.map { try SealedSegment(path: $0.path, base: $0.base) }
     }
 
     private func totalBytes() throws -> Int64 {
@@ -96,7 +106,7 @@ public struct Compactor {
         var report = Report()
         report.bytesBefore = try totalBytes()
         let key = Array(runKey.utf8)
-        for s in try sealedSegments() where s.index.runs[ByteKey(key)] != nil {
+        for s in try sealedSegments(allSealed: true) where s.index.runs[ByteKey(key)] != nil {
             let removed = try rewrite(s) { run, _ in run.map { !$0.elementsEqual(key) } ?? true }
             report.recordsRemoved += removed
             report.segmentsRewritten += 1
@@ -157,25 +167,14 @@ public struct Compactor {
     }
 
     /// Removes sealed segments wholly covered by an earlier one (left by a merge interrupted
-    /// after its rename); returns how many.
+    /// after its rename; FORMAT.md §8.2); returns how many.
     static func removeCoveredSegments(_ directory: StoreDirectory) throws -> Int {
-        var removed = 0
-        var end: UInt64?
-        for seg in try directory.segments() {
-            if seg.kind == .sealed {
-                let s = try SealedSegment(path: seg.path, base: seg.base)
-                if let e = end, s.endSequence <= e, seg.base < e {
-                    try Filesystem.remove(seg.path)
-                    removed += 1
-                    continue
-                }
-                end = s.endSequence
-            } else {
-                end = nil
-            }
-        }
-        if removed > 0 { try Filesystem.syncDirectory(directory.path) }
-        return removed
+        let leftovers = try SegmentChain.withoutLeftovers(directory.segments()) {
+            try SealedSegment(path: $0.path, base: $0.base).endSequence
+        }.leftovers
+        for segment in leftovers { try Filesystem.remove(segment.path) }
+        if !leftovers.isEmpty { try Filesystem.syncDirectory(directory.path) }
+        return leftovers.count
     }
 
     /// Rewrites `s` keeping the records `keep(run, time)` accepts; returns how many were removed.
@@ -198,7 +197,7 @@ public struct Compactor {
             }
         }
         guard removed > 0 else {
-            writer.abandon()
+            try writer.abandon()
             return 0
         }
         _ = try writer.finish(endSequence: s.endSequence)

@@ -19,14 +19,22 @@ public struct RetentionPolicy: Sendable, Equatable {
 
     /// A policy keeping `days` days (the seed's `retention_days`).
     public static func days(_ days: Double, maxBytes: Int64? = nil) -> RetentionPolicy {
-        RetentionPolicy(maxAgeNanoseconds: Int64(days * 86_400 * 1e9), maxBytes: maxBytes)
+        RetentionPolicy(maxAgeNanoseconds: nanoseconds(days: days), maxBytes: maxBytes)
+    }
+
+    /// `days` in nanoseconds, saturating at `Int64.max` (about 106,751 days);
+    /// nil for a value that is not a number or below zero.
+    static func nanoseconds(days: Double) -> Int64? {
+        let ns = days * 86_400e9
+        guard ns.isFinite || ns == .infinity, ns >= 0 else { return nil }
+        return ns >= 9.2e18 ? Int64.max : Int64(ns)
     }
 
     /// Applies the policy to the store `compactor` works on, at time `now` (nanoseconds).
     public func apply(_ compactor: Compactor, now: Int64 = RetentionPolicy.now()) throws -> Compactor.Report {
         var total = Compactor.Report()
         if let age = maxAgeNanoseconds {
-            let r = try compactor.removeRecords(olderThan: now - age)
+            let r = try compactor.removeRecords(olderThan: now.subtractingReportingOverflow(age).overflow ? Int64.min : now - age)
             total = r
         }
         if let maxBytes {
@@ -54,8 +62,8 @@ public struct RetentionPolicy: Sendable, Equatable {
             let rest = text[r.upperBound...].drop { $0 == " " }
             return Double(rest.prefix { "0123456789.eE+-".contains($0) })
         }
-        let policy = RetentionPolicy(maxAgeNanoseconds: number("retention_days").map { Int64($0 * 86_400 * 1e9) },
-                                     maxBytes: number("max_bytes").map { Int64($0) })
+        let policy = RetentionPolicy(maxAgeNanoseconds: number("retention_days").flatMap { nanoseconds(days: $0) },
+                                     maxBytes: number("max_bytes").flatMap { $0 >= 0 && $0 < 9.2e18 ? Int64($0) : ($0 >= 9.2e18 ? Int64.max : nil) })
         return policy.maxAgeNanoseconds == nil && policy.maxBytes == nil ? nil : policy
     }
 
@@ -68,6 +76,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         let file = try OwnedFile.open(path + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC)
         try Array(text.utf8).withUnsafeBytes { try file.writeAll($0) }
         try file.syncData()
+        try file.close()
         try Filesystem.rename(path + ".tmp", path)
         try Filesystem.syncDirectory(directory.path)
     }

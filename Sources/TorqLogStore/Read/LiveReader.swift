@@ -69,18 +69,16 @@ public final class LiveReader {
                     if case .frame = try peek(c) { continue }  // more arrived meanwhile
                     // Nothing more here: has the writer rolled over to the next segment?
                     // (An empty segment cannot have rolled over: the next one would have its own name.)
-                    guard c.expectedSequence != segmentBase, segmentExists(c.expectedSequence) else { return count }
-                    // The writer syncs and finishes a segment before it creates the next,
-                    // so what is left here now must be whole frames.
-                    try c.refreshLength()
-                    switch try peek(c) {
-                    case .frame: continue
-                    case .end: break
-                    case .partial(let at, let reason), .corrupt(let at, let reason):
-                        throw StoreError(.corruption, path: c.path, offset: at, reason + " in a closed segment")
-                    case .zeroTail(let at):
-                        throw StoreError(.corruption, path: c.path, offset: at, "zero-filled bytes in a closed segment")
+                    guard c.expectedSequence != segmentBase, segmentExists(c.expectedSequence) else {
+                        try checkNotCutBack(c)
+                        return count
                     }
+                    // The writer syncs and finishes a segment before it creates the next,
+                    // so this one is closed now: what is left must be whole frames.
+                    try c.refreshLength()
+                    let step = try peek(c)
+                    if case .frame = step { continue }
+                    try SegmentEnd(step, path: c.path, isActive: false)?.check()
                     move(to: c.expectedSequence)
                 case .corrupt(let at, let reason):
                     throw StoreError(.corruption, path: c.path, offset: at, reason)
@@ -88,6 +86,16 @@ public final class LiveReader {
             }
         }
         return count
+    }
+
+    /// Throws when the writer cut the segment back below what this reader has
+    /// read: a failed writer drops what it had not made durable (FORMAT.md §3),
+    /// and records this reader returned past that point may be written again
+    /// with other contents.
+    private func checkNotCutBack(_ c: SegmentCursor) throws {
+        guard c.fileLength < c.offset else { return }
+        throw StoreError(.corruption, path: c.path, offset: c.fileLength,
+                         "the writer cut this segment back to byte \(c.fileLength) after a failed write or sync; records from sequence \(c.expectedSequence) on that were read here were not durable")
     }
 
     private enum Source {
@@ -116,23 +124,19 @@ public final class LiveReader {
 
     /// Opens the segment holding `position`: its WAL file, or its sealed file once it has been sealed.
     private func openSource() throws -> Source? {
-        let walPath = directory.file(SegmentName.wal(segmentBase))
-        let sealedPath = directory.file(SealedFormat.name(segmentBase))
-        if !Filesystem.exists(sealedPath) {
-            do {
-                let c = try SegmentCursor(path: walPath, verifyPayload: true, chunkSize: 256 << 10)
-                if position.segment == segmentBase { c.seek(to: position.offset, sequence: position.sequence) }
-                return .wal(c)
-            } catch let e as StoreError where e.kind == .io {
-                guard Filesystem.exists(sealedPath) else {
-                    if !Filesystem.exists(walPath) { return nil }  // not created yet
-                    throw e
-                }
-            }
+        let opened = try OpenedSegment.open(directory, base: segmentBase, chunkSize: 256 << 10) {
+            try SealedSegment(path: $0.path, base: $0.base)
         }
-        let s = try SealedSegment(path: sealedPath, base: segmentBase)
-        let first = s.index.blocks.firstIndex { $0.lastSequence >= position.sequence } ?? s.index.blocks.count
-        return .sealed(s, block: first)
+        switch opened {
+        case nil:
+            return nil  // not created yet
+        case .wal(let c):
+            if position.segment == segmentBase { c.seek(to: position.offset, sequence: position.sequence) }
+            return .wal(c)
+        case .sealed(let s):
+            let first = s.index.blocks.firstIndex { $0.lastSequence >= position.sequence } ?? s.index.blocks.count
+            return .sealed(s, block: first)
+        }
     }
 
     /// Whether the next step of `c` is a frame, without consuming it.

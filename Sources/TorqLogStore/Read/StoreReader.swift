@@ -23,20 +23,39 @@ public final class StoreReader {
         try directory.requireExisting()
         self.directory = directory
         self.segments = try directory.segments()
+        self.lastBase = segments.last?.base
     }
+
+    /// The base of the directory's last segment, the active one when it is a WAL segment.
+    private let lastBase: UInt64?
+    /// The end sequence of the last segment ``forEach(_:_:)`` read to its end.
+    private var lastEnd: UInt64?
 
     /// Reads one segment file on its own (a `.wal` or sealed `.lz4` file named
     /// by its base sequence, e.g. given on a command line), verified, in order.
+    ///
+    /// The file counts as the active segment (where a partial tail is "not
+    /// written yet", not damage) when no segment after it is in its directory.
+    /// - Returns: the segment's end sequence (FORMAT.md §1), for a caller
+    ///   checking contiguity; nil when `body` stopped early.
+    @discardableResult
     public static func forEach(segmentFile path: String, _ filter: RecordFilter = RecordFilter(),
-                               _ body: (RecordView) throws -> Bool) throws {
+                               _ body: (RecordView) throws -> Bool) throws -> UInt64? {
         let name = String(path.split(separator: "/").last ?? "")
         let dir = Filesystem.parentPath(of: path)
         let reader = try StoreReader(directory: StoreDirectory(dir.isEmpty ? "." : dir), only: name)
-        try reader.forEach(filter, body)
+        var completed = true
+        try reader.forEach(filter) { r in
+            let goOn = try body(r)
+            if !goOn { completed = false }
+            return goOn
+        }
+        return completed ? reader.lastEnd : nil
     }
 
     private init(directory: StoreDirectory, only name: String) throws {
         self.directory = directory
+        self.lastBase = try directory.segments().last?.base
         if let base = SealedFormat.parseName(name) {
             segments = [SegmentFileName(base: base, path: directory.file(name), kind: .sealed)]
         } else if let base = SegmentName.parseWAL(name) {
@@ -56,24 +75,30 @@ public final class StoreReader {
         return s
     }
 
-    /// Opens a segment as listed; a WAL segment sealed since the listing is found under its sealed name.
-    private func open(_ i: Int) throws -> Opened {
-        let seg = segments[i]
-        if seg.kind == .sealed { return .sealed(try sealed(seg)) }
-        do {
-            let cursor = try SegmentCursor(path: seg.path, verifyPayload: true)
-            try checkHeader(cursor, seg)
-            return .wal(cursor)
-        } catch let e as StoreError where e.kind == .io && !Filesystem.exists(seg.path) {
-            let sealedName = SegmentFileName(base: seg.base, path: directory.file(SealedFormat.name(seg.base)), kind: .sealed)
-            guard Filesystem.exists(sealedName.path) else { throw e }
-            return .sealed(try sealed(sealedName))
-        }
+    /// The segments readers read: ``segments`` without the leftovers of an
+    /// interrupted merge (FORMAT.md §8.2). Reads the sealed segments' indexes.
+    public func readableSegments() throws -> [SegmentFileName] {
+        if let readable { return readable }
+        let r = try SegmentChain.withoutLeftovers(segments) { try sealed($0).endSequence }.segments
+        readable = r
+        return r
+    }
+    private var readable: [SegmentFileName]?
+
+    /// Throws the first gap or overlap among segments already read, given
+    /// with their end sequences (merge leftovers are skipped): the store's one
+    /// contiguity rule, for readers that read segments on their own.
+    package static func checkContiguous(_ spans: [(SegmentFileName, UInt64)]) throws {
+        try SegmentChain.check(spans.map { (segment: $0.0, end: $0.1) })
     }
 
-    private enum Opened {
-        case wal(SegmentCursor)
-        case sealed(SealedSegment)
+    /// Opens a listed segment (a WAL segment sealed since the listing is found under its sealed name).
+    private func open(_ seg: SegmentFileName, verifyPayload: Bool = true) throws -> OpenedSegment {
+        let opened = try OpenedSegment.open(directory, base: seg.base, verifyPayload: verifyPayload, sealed: sealed)
+        guard let opened else {
+            throw StoreError(.notFound, path: seg.path, "segment removed while reading (by retention, compaction or archive --move)")
+        }
+        return opened
     }
 
     private func decodedBlock() throws -> DecodedBlock {
@@ -83,15 +108,25 @@ public final class StoreReader {
         return b
     }
 
+    /// Whether `seg` is the active segment: the last one, a WAL segment.
+    private func isActive(_ seg: SegmentFileName) -> Bool {
+        seg.base == lastBase && seg.kind == .wal
+    }
+
     /// Calls `body` with every record matching `filter`, in sequence order.
     /// `body` returns false to stop early.
+    ///
+    /// - Throws: `.corruption` for damage, a gap or an overlap between
+    ///   segments (merge leftovers are skipped, FORMAT.md §8.2).
     public func forEach(_ filter: RecordFilter = RecordFilter(), _ body: (RecordView) throws -> Bool) throws {
-        var expected: UInt64?
-        for i in segments.indices {
-            let seg = segments[i]
-            if try isCovered(i, after: expected) { continue }
-            try checkContiguous(expected, seg)
-            switch try open(i) {
+        var chain = SegmentChain()
+        for seg in segments {
+            switch try chain.link(seg, sealedEnd: { try sealed(seg).endSequence }) {
+            case .follows: break
+            case .leftover: continue
+            case .gap(let error), .overlap(let error): throw error
+            }
+            switch try open(seg) {
             case .sealed(let s):
                 let block = try decodedBlock()
                 for b in s.candidateBlocks(filter) {
@@ -99,27 +134,30 @@ public final class StoreReader {
                     bytesRead += Int64(block.bytesRead)
                     if try !block.forEach(filter, segment: seg.base, body) { return }
                 }
-                expected = s.endSequence
+                chain.keep(seg, end: s.endSequence)
+                lastEnd = s.endSequence
             case .wal(let cursor):
                 if filter.runKey != nil {
                     // Locate the run's frames from headers alone, then read only those.
                     var found: [FrameLocation] = []
-                    expected = try scanHeaders(i) { f in
+                    let end = try scanHeaders(seg) { f in
                         if filter.matches(f) { found.append(FrameLocation(segment: seg.base, offset: f.offset, sequence: f.sequence)) }
                     }
                     if try !read(found, in: cursor, body) { return }
+                    chain.keep(seg, end: end)
+                    lastEnd = end
                     continue
                 }
-                while true {
-                    let step = try cursor.next()
-                    guard case .frame(let f) = step else {
-                        try checkEnd(step, seg, isLast: i == segments.count - 1)
-                        break
-                    }
+                var stopped = false
+                let end = try cursor.readToEnd(isActive: isActive(seg)) { f in
+                    guard !stopped else { return }
                     bytesRead += Int64(f.header.frameLength)
-                    if filter.matches(f) { if try !body(RecordView(f, segment: seg.base)) { return } }
+                    if filter.matches(f), try !body(RecordView(f, segment: seg.base)) { stopped = true }
                 }
-                expected = cursor.expectedSequence
+                if stopped { return }
+                try end.check()
+                chain.keep(seg, end: cursor.expectedSequence)
+                lastEnd = cursor.expectedSequence
             }
         }
     }
@@ -146,9 +184,8 @@ public final class StoreReader {
     public func last(_ count: Int, _ filter: RecordFilter = RecordFilter(), _ body: (RecordView) throws -> Bool) throws {
         guard count > 0 else { return }
         var kept: [OwnedRecord] = []  // newest first
-        segments: for i in segments.indices.reversed() {
-            let seg = segments[i]
-            switch try open(i) {
+        segments: for seg in try readableSegments().reversed() {
+            switch try open(seg) {
             case .sealed(let s):
                 let block = try decodedBlock()
                 for b in s.candidateBlocks(filter).reversed() {
@@ -161,7 +198,7 @@ public final class StoreReader {
                 }
             case .wal(let cursor):
                 var found: [FrameLocation] = []
-                try scanHeaders(i) { f in
+                try scanHeaders(seg) { f in
                     if filter.matches(f) { found.append(FrameLocation(segment: seg.base, offset: f.offset, sequence: f.sequence)) }
                 }
                 var here: [OwnedRecord] = []
@@ -178,10 +215,9 @@ public final class StoreReader {
     /// The locations of the WAL frames matching `filter`, from headers alone (sealed segments are skipped).
     func locate(_ filter: RecordFilter) throws -> [FrameLocation] {
         var found: [FrameLocation] = []
-        for i in segments.indices where segments[i].kind == .wal {
-            let base = segments[i].base
-            try scanHeaders(i) { f in
-                if filter.matches(f) { found.append(FrameLocation(segment: base, offset: f.offset, sequence: f.sequence)) }
+        for seg in segments where seg.kind == .wal {
+            try scanHeaders(seg) { f in
+                if filter.matches(f) { found.append(FrameLocation(segment: seg.base, offset: f.offset, sequence: f.sequence)) }
             }
         }
         return found
@@ -190,81 +226,39 @@ public final class StoreReader {
     /// Where the next record will be once written: after the last segment's valid records.
     public func endPosition() throws -> StorePosition {
         guard let last = segments.last else { return StorePosition(segment: 0, offset: Int64(SegmentHeader.size), sequence: 0) }
-        if case .sealed(let s) = try open(segments.count - 1) {
+        if case .sealed(let s) = try open(last) {
             return StorePosition(segment: s.endSequence, offset: Int64(SegmentHeader.size), sequence: s.endSequence)
         }
         var end = StorePosition(segment: last.base, offset: Int64(SegmentHeader.size), sequence: last.base)
-        try scanHeaders(segments.count - 1) { f in
+        try scanHeaders(last) { f in
             end = StorePosition(segment: last.base, offset: f.offset + Int64(f.header.frameLength), sequence: f.sequence + 1)
         }
         return end
     }
 
-    /// Walks the frame headers of WAL segment `i` (header checksums only); returns
-    /// the sequence number after its last frame.
+    /// Walks the frame headers of WAL segment `segment` (header checksums
+    /// only); returns the sequence number after its last frame.
     @discardableResult
-    func scanHeaders(_ i: Int, _ body: (FrameView) throws -> Void) throws -> UInt64 {
-        let segment = segments[i]
-        let cursor = try SegmentCursor(path: segment.path, verifyPayload: false)
-        try checkHeader(cursor, segment)
-        while true {
-            let step = try cursor.next()
-            guard case .frame(let f) = step else {
-                try checkEnd(step, segment, isLast: i == segments.count - 1)
-                return cursor.expectedSequence
-            }
+    func scanHeaders(_ segment: SegmentFileName, _ body: (FrameView) throws -> Void) throws -> UInt64 {
+        guard case .wal(let cursor) = try open(segment, verifyPayload: false) else {
+            throw StoreError(.notFound, path: segment.path, "segment sealed while reading; read it again")
+        }
+        let end = try cursor.readToEnd(isActive: isActive(segment)) { f in
             bytesRead += Int64(FrameHeader.size + Int(f.header.runLength) + Int(f.header.typeLength))
             try body(f)
         }
-    }
-
-    /// Returns when `step` (not a frame) is a legitimate end of `segment`'s
-    /// data: the end of the file, or, for the last segment only, a frame still
-    /// being written. Throws the corruption otherwise.
-    private func checkEnd(_ step: SegmentCursor.Step, _ segment: SegmentFileName, isLast: Bool) throws {
-        switch step {
-        case .frame, .end: return
-        case .partial(let at, let reason):
-            if isLast { return }
-            throw StoreError(.corruption, path: segment.path, offset: at, reason + " in a closed segment")
-        case .corrupt(let at, let reason):
-            throw StoreError(.corruption, path: segment.path, offset: at, reason)
-        case .zeroTail(let at):
-            if isLast { return }
-            throw StoreError(.corruption, path: segment.path, offset: at, "zero-filled bytes in a closed segment")
-        }
-    }
-
-    /// A WAL segment's header must name the base sequence its file name says.
-    private func checkHeader(_ cursor: SegmentCursor, _ segment: SegmentFileName) throws {
-        guard cursor.header.baseSequence == segment.base else {
-            throw StoreError(.corruption, path: segment.path, offset: 16,
-                             "segment header says base sequence \(cursor.header.baseSequence), file name says \(segment.base)")
-        }
-    }
-
-    /// A sealed segment wholly below `expected` is the leftover of an interrupted
-    /// merge (FORMAT.md §8): its records are in the merged segment before it.
-    private func isCovered(_ i: Int, after expected: UInt64?) throws -> Bool {
-        guard let expected, segments[i].kind == .sealed, segments[i].base < expected else { return false }
-        return try sealed(segments[i]).endSequence <= expected
-    }
-
-    /// Segments must follow each other without a gap (FORMAT.md §1).
-    private func checkContiguous(_ expected: UInt64?, _ segment: SegmentFileName) throws {
-        guard let expected, expected != segment.base else { return }
-        throw StoreError(.corruption, path: segment.path, offset: 0,
-                         "segment starts at sequence \(segment.base) but the previous segment ends before \(expected): records are missing or duplicated")
+        try end.check()
+        return cursor.expectedSequence
     }
 
     /// Per-segment summaries from headers and indexes (sealed data is not read).
     func summaries(_ body: (SegmentFileName, SegmentSummary) throws -> Void) throws {
-        for i in segments.indices {
-            switch try open(i) {
+        for seg in try readableSegments() {
+            switch try open(seg, verifyPayload: false) {
             case .sealed(let s):
-                try body(segments[i], .sealed(s))
+                try body(seg, .sealed(s))
             case .wal:
-                try body(segments[i], .wal)
+                try body(seg, .wal)
             }
         }
     }

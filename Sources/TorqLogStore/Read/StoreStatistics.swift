@@ -15,6 +15,10 @@ public struct StoreStatistics: Sendable {
 
     /// Per segment, in order.
     public var segments: [Segment] = []
+    /// Sealed segments left by a merge interrupted after its rename: covered by
+    /// the segment before them, not read and not counted (FORMAT.md §8.2); the
+    /// next writer removes them.
+    public var leftovers: [Segment] = []
     /// Records in the store.
     public var records = 0
     /// Distinct run keys.
@@ -42,10 +46,17 @@ public struct StoreStatistics: Sendable {
     public init(_ reader: StoreReader) throws {
         var runs = Set<ByteKey>()
         var types: [[UInt8]: Int] = [:]
-        for (i, seg) in reader.segments.enumerated() {
+        let readable = try reader.readableSegments()
+        for seg in reader.segments where !readable.contains(seg) {
+            let idx = try reader.sealed(seg).index
+            leftovers.append(Segment(name: String(seg.path.split(separator: "/").last ?? ""), baseSequence: seg.base,
+                                     bytes: Filesystem.fileSize(seg.path) ?? 0, records: Int(idx.recordCount),
+                                     isActive: false, isSealed: true, jsonlBytes: Int64(idx.jsonlBytes)))
+        }
+        for seg in readable {
             var s = Segment(name: String(seg.path.split(separator: "/").last ?? ""), baseSequence: seg.base,
                             bytes: Filesystem.fileSize(seg.path) ?? 0, records: 0,
-                            isActive: i == reader.segments.count - 1 && seg.kind == .wal, isSealed: seg.kind == .sealed, jsonlBytes: 0)
+                            isActive: seg.base == readable.last?.base && seg.kind == .wal, isSealed: seg.kind == .sealed, jsonlBytes: 0)
             if seg.kind == .sealed {
                 let sealed = try reader.sealed(seg)
                 let idx = sealed.index
@@ -68,7 +79,7 @@ public struct StoreStatistics: Sendable {
                 segments.append(s)
                 continue
             }
-            try reader.scanHeaders(i) { f in
+            try reader.scanHeaders(seg) { f in
                 s.records += 1
                 payloadBytes += Int64(f.header.payloadLength)
                 if let r = f.runKey { runs.insert(ByteKey(r)) } else { recordsWithoutRun += 1 }

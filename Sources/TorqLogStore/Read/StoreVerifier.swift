@@ -49,19 +49,30 @@ public struct StoreVerifier {
         try directory.requireExisting()
         var report = Report()
         let segments = try directory.segments()
-        var expectedBase: UInt64? = nil
+        var chain = SegmentChain()
         for (i, segment) in segments.enumerated() {
             report.segments += 1
-            let isLast = i == segments.count - 1
+            let isActive = i == segments.count - 1 && segment.kind == .wal
             let size = Filesystem.fileSize(segment.path) ?? 0
             report.bytes += size
-            if let expectedBase, expectedBase != segment.base {
-                report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
-                    reason: "segment starts at sequence \(segment.base), but the previous one ends before \(expectedBase): records \(min(expectedBase, segment.base))..<\(max(expectedBase, segment.base)) are missing or duplicated",
-                    isDamage: true))
+            let link: SegmentChain.Link
+            do {
+                link = try chain.link(segment) { try SealedSegment(path: segment.path, base: segment.base).endSequence }
+            } catch {
+                link = .follows  // its own check below reports why it cannot be opened
+            }
+            switch link {
+            case .follows: break
+            case .leftover(let coveredBy):
+                report.problems.append(Problem(path: segment.path, offset: 0, length: size,
+                    reason: "leftover of an interrupted merge, covered by \(coveredBy); readers skip it and the next writer removes it",
+                    isDamage: false))
+                continue
+            case .gap(let e), .overlap(let e):
+                report.problems.append(Problem(path: segment.path, offset: 0, length: 0, reason: e.message, isDamage: true))
             }
             if segment.kind == .sealed {
-                expectedBase = verifySealed(segment, size: size, into: &report)
+                chain.keep(segment, end: verifySealed(segment, size: size, into: &report))
                 continue
             }
             let cursor: SegmentCursor
@@ -69,35 +80,31 @@ public struct StoreVerifier {
                 cursor = try SegmentCursor(path: segment.path, verifyPayload: true)
             } catch let e as StoreError {
                 report.problems.append(Problem(path: segment.path, offset: e.offset ?? 0, length: size, reason: e.message, isDamage: true))
-                expectedBase = nil
+                chain.keep(segment, end: nil)
                 continue
             }
-            if cursor.header.baseSequence != segment.base {
-                report.problems.append(Problem(path: segment.path, offset: 16, length: 8,
-                    reason: "segment header says base sequence \(cursor.header.baseSequence), file name says \(segment.base)", isDamage: true))
+            do { try cursor.checkBase(segment.base) } catch let e as StoreError {
+                report.problems.append(Problem(path: segment.path, offset: 16, length: 8, reason: e.message, isDamage: true))
             }
             var damagedToEnd = false
             scan: while true {
                 let step: SegmentCursor.Step
                 do { step = try cursor.next() } catch let e as StoreError {
                     report.problems.append(Problem(path: segment.path, offset: e.offset ?? cursor.offset, length: 0, reason: e.message, isDamage: true))
+                    damagedToEnd = true
                     break scan
                 }
-                switch step {
-                case .frame:
+                if case .frame = step {
                     report.records += 1
-                case .end:
-                    break scan
-                case .partial(let at, let reason):
-                    report.problems.append(Problem(path: segment.path, offset: at, length: cursor.fileLength - at,
-                                                   reason: isLast ? "torn tail: " + reason : reason + " in a closed segment", isDamage: !isLast))
-                    break scan
-                case .zeroTail(let at):
-                    report.problems.append(Problem(path: segment.path, offset: at, length: cursor.fileLength - at,
-                                                   reason: isLast ? "torn tail: zero-filled" : "zero-filled bytes in a closed segment", isDamage: !isLast))
-                    break scan
-                case .corrupt(let at, let reason):
-                    let resume = try? cursor.resynchronize(after: at)
+                    continue
+                }
+                if case .corrupt(let at, let reason) = step {
+                    // Report the damaged region's extent: look for the next frame that validates in full.
+                    let resume: (offset: Int64, sequence: UInt64)?
+                    do { resume = try cursor.resynchronize(after: at) } catch let e as StoreError {
+                        report.problems.append(Problem(path: segment.path, offset: e.offset ?? at, length: 0, reason: e.message, isDamage: true))
+                        resume = nil
+                    }
                     let end = resume?.offset ?? cursor.fileLength
                     var why = reason
                     if let resume {
@@ -112,9 +119,21 @@ public struct StoreVerifier {
                         break scan
                     }
                     cursor.seek(to: resume.offset, sequence: resume.sequence)
+                    continue
                 }
+                switch SegmentEnd(step, path: segment.path, isActive: isActive) {
+                case .unfinished(let at, let reason):
+                    report.problems.append(Problem(path: segment.path, offset: at, length: cursor.fileLength - at,
+                                                   reason: "torn tail: " + reason, isDamage: false))
+                case .damaged(let e):
+                    let at = e.offset ?? cursor.offset
+                    report.problems.append(Problem(path: segment.path, offset: at, length: cursor.fileLength - at, reason: e.message, isDamage: true))
+                case .clean, nil:
+                    break
+                }
+                break scan
             }
-            expectedBase = damagedToEnd ? nil : cursor.expectedSequence
+            chain.keep(segment, end: damagedToEnd ? nil : cursor.expectedSequence)
         }
         return report
     }
@@ -133,8 +152,13 @@ extension StoreVerifier {
             report.problems.append(Problem(path: segment.path, offset: 0, length: size, reason: "\(error)", isDamage: true))
             return nil
         }
-        guard let block = try? DecodedBlock() else { return sealed.endSequence }
+        let block: DecodedBlock
+        do { block = try DecodedBlock() } catch {
+            report.problems.append(Problem(path: segment.path, offset: 0, length: 0, reason: "cannot check its blocks: \(error)", isDamage: true))
+            return sealed.endSequence
+        }
         var runsSeen: [[UInt8]: [UInt32]] = [:]
+        var totals = IndexTotals()
         for (i, b) in sealed.index.blocks.enumerated() {
             do {
                 try sealed.read(block: i, into: block, verifyContentChecksums: true)
@@ -143,9 +167,13 @@ extension StoreVerifier {
                 var blockRuns = Set<[UInt8]>()
                 for e in block.keys.entries {
                     let flags = FrameHeader.Flags(rawValue: e.flags)
-                    if flags.contains(.hasRun) { blockRuns.insert(block.keys.runs[Int(e.run)]) }
-                    if flags.contains(.hasTime) { minT = min(minT, e.time); maxT = max(maxT, e.time) }
+                    if flags.contains(.hasRun) { blockRuns.insert(block.keys.runs[Int(e.run)]) } else { totals.withoutRun += 1 }
+                    if flags.contains(.hasTime) { minT = min(minT, e.time); maxT = max(maxT, e.time) } else { totals.withoutTime += 1 }
+                    if e.type != SealedFormat.noType { totals.types[block.keys.types[Int(e.type)], default: 0] += 1 }
                 }
+                totals.records += UInt64(block.keys.entries.count)
+                totals.jsonlBytes += UInt64(b.jsonlLength)  // checked against the decompressed block
+                if minT <= maxT { totals.minTime = min(totals.minTime, minT); totals.maxTime = max(totals.maxTime, maxT) }
                 for r in blockRuns { runsSeen[r, default: []].append(UInt32(i)) }
                 if minT != b.minTime || maxT != b.maxTime {
                     report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
@@ -168,6 +196,9 @@ extension StoreVerifier {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
                     reason: "index lists \(sealed.index.runs.count) runs, the blocks hold \(runsSeen.count)", isDamage: true))
             }
+            for problem in totals.differences(from: sealed.index) {
+                report.problems.append(Problem(path: segment.path, offset: 0, length: 0, reason: problem, isDamage: true))
+            }
         }
         return sealed.endSequence
     }
@@ -182,7 +213,8 @@ extension SegmentCursor {
         var at = offset + 1
         while at + Int64(FrameHeader.size) <= fileLength {
             seek(to: at, sequence: 0)
-            if case .frame(let f)? = try? candidate(minimumSequence: minimum) {
+            // A candidate that fails a check, or reads past the end, is simply not the next frame.
+            if case .frame(let f)? = try candidate(minimumSequence: minimum) {
                 return (at, f.sequence)
             }
             at += 1
@@ -198,5 +230,37 @@ extension SegmentCursor {
         let step = try next()
         if case .frame = step { return step }
         return nil
+    }
+}
+
+/// The totals a sealed index states (FORMAT.md §7.3), recounted from the blocks' keys.
+private struct IndexTotals {
+    var records: UInt64 = 0
+    var jsonlBytes: UInt64 = 0
+    var withoutRun: UInt64 = 0
+    var withoutTime: UInt64 = 0
+    var types: [[UInt8]: UInt64] = [:]
+    var minTime = Int64.max
+    var maxTime = Int64.min
+
+    /// One sentence per total that differs from `index`.
+    func differences(from index: SealedIndex) -> [String] {
+        var out: [String] = []
+        func check(_ what: String, _ stated: some BinaryInteger, _ counted: some BinaryInteger) {
+            if stated != counted { out.append("index says \(stated) \(what), the blocks hold \(counted)") }
+        }
+        check("records", index.recordCount, records)
+        check("bytes of JSONL", index.jsonlBytes, jsonlBytes)
+        check("records without a run key", index.recordsWithoutRun, withoutRun)
+        check("records without an event time", index.recordsWithoutTime, withoutTime)
+        if index.minTime != minTime || index.maxTime != maxTime {
+            out.append("index time range \(index.minTime)...\(index.maxTime) differs from its records' \(minTime)...\(maxTime)")
+        }
+        if index.types != types {
+            let stated = index.types.map { "\(String(decoding: $0.key, as: UTF8.self))=\($0.value)" }.sorted().joined(separator: ", ")
+            let counted = types.map { "\(String(decoding: $0.key, as: UTF8.self))=\($0.value)" }.sorted().joined(separator: ", ")
+            out.append("index type counts [\(stated)] differ from the blocks' [\(counted)]")
+        }
+        return out
     }
 }

@@ -17,29 +17,20 @@ struct SegmentSealer {
     /// Throws (leaving the WAL untouched) if any frame of it fails a check.
     func seal(_ wal: SegmentFileName, cancel: CancelFlag? = nil) throws -> Result {
         let cursor = try SegmentCursor(path: wal.path, verifyPayload: true)
-        guard cursor.header.baseSequence == wal.base else {
-            throw StoreError(.corruption, path: wal.path, offset: 16, "segment header says base sequence \(cursor.header.baseSequence)")
-        }
+        try cursor.checkBase(wal.base)
         let finalPath = directory.file(SealedFormat.name(wal.base))
         let writer = SealedSegmentWriter(path: finalPath + ".tmp", firstSequence: wal.base)
         try writer.open()
-        loop: while true {
-            switch try cursor.next() {
-            case .frame(let f):
-                if let cancel, writer.atBlockBoundary, cancel.isSet {
-                    writer.abandon()
-                    throw SealCancelled()
-                }
+        do {
+            // Only closed segments are sealed: a torn tail here is damage (FORMAT.md §2.3).
+            let end = try cursor.readToEnd(isActive: false) { f in
+                if let cancel, writer.atBlockBoundary, cancel.isSet { throw SealCancelled() }
                 try writer.add(sequence: f.sequence, payload: f.payload ?? UnsafeRawBufferPointer(start: nil, count: 0),
                                run: f.runKey, type: f.type, flags: f.header.flags, time: f.header.time)
-            case .end: break loop
-            case .partial(let at, let reason), .corrupt(let at, let reason):
-                writer.abandon()
-                throw StoreError(.corruption, path: wal.path, offset: at, reason + "; not sealing this segment")
-            case .zeroTail(let at):
-                writer.abandon()
-                throw StoreError(.corruption, path: wal.path, offset: at, "zero-filled bytes; not sealing this segment")
             }
+            try end.check()
+        } catch {
+            throw writer.abandon(after: error)
         }
         let summary = try writer.finish(endSequence: cursor.expectedSequence)
         try Filesystem.rename(finalPath + ".tmp", finalPath)
@@ -160,6 +151,7 @@ final class SealedSegmentWriter {
                                              firstSequence: firstSequence, recordCount: index.recordCount).encoded())
         try out.withUnsafeBytes { try file.writeAll($0) }
         try file.syncData()
+        try file.close()
         offset += UInt64(out.count)
         self.file = nil
         return (Int(index.recordCount), Int64(index.jsonlBytes), Int64(offset))
@@ -168,10 +160,26 @@ final class SealedSegmentWriter {
     /// Whether the next record starts a new block.
     var atBlockBoundary: Bool { keys.entries.isEmpty }
 
-    /// Removes the temporary file.
-    func abandon() {
+    /// Removes the temporary file (a writer that fails before `finish` leaves
+    /// it for the next writer's recovery, which removes every `*.tmp`).
+    func abandon() throws {
+        let f = file
         file = nil
-        try? Filesystem.remove(path)
+        try f?.close()
+        try Filesystem.remove(path)
+    }
+
+    /// Abandons the segment after `error`; returns `error`, or, when the clean-up
+    /// fails too, `error` with that failure added (neither is hidden).
+    func abandon(after error: any Error) -> any Error {
+        do {
+            try abandon()
+            return error
+        } catch let cleanup {
+            guard var e = error as? StoreError else { return error }
+            e.message += "; removing \(path) failed too (\(cleanup)); the next writer removes it"
+            return e
+        }
     }
 }
 

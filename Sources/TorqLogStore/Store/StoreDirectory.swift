@@ -84,4 +84,10 @@ public struct SegmentFileName: Sendable, Hashable {
     public var path: String
     /// Its kind.
     public var kind: Kind
+
+    package init(base: UInt64, path: String, kind: Kind) {
+        self.base = base
+        self.path = path
+        self.kind = kind
+    }
 }

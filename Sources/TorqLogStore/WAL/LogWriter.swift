@@ -1,6 +1,8 @@
 import CTorqSupport
-import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The single writer of a store: appends batches of records to the active WAL
 /// segment, rolls segments over, and makes records durable per its policy.
@@ -11,6 +13,23 @@ import Synchronization
 /// waiting for durability is covered by the one sync in flight (group commit).
 /// Methods block the calling thread on I/O; call them from a thread of your
 /// own (the collector's flusher, the CLI), not from a latency-sensitive task.
+///
+/// ## Failure is sticky
+///
+/// After any failed write, `fdatasync`, directory `fsync`, rename or
+/// truncate, the writer is *failed* (``failure``): it never advances
+/// ``durableSequence`` again, never calls `onDurable` again, and every later
+/// ``append(_:keepingRecords:)``, ``sync()`` and ``close()`` throws the original
+/// error. Linux reports a failed write-back to one `fdatasync` only, then
+/// marks the pages clean, so a later `fdatasync` would succeed without the
+/// data being on disk; nothing written since the last good sync can be
+/// trusted. Those pages also stay readable in the page cache, so the failed
+/// writer cuts the active segment back to ``Failure/durable``, where its data
+/// was last made durable, and a writer opened afterwards with
+/// `resumingAfter:` cuts there again before appending. Records after that
+/// point were never acknowledged as durable: the producer that still holds
+/// them appends them again to the new writer, so none is lost or duplicated
+/// (the collector's store sink does this). FORMAT.md §3 states the contract.
 public final class LogWriter: Sendable {
     /// How a writer behaves.
     public struct Options: Sendable {
@@ -27,8 +46,14 @@ public final class LogWriter: Sendable {
         public var applySavedRetention = true
         /// Called (on the syncing thread) after records become durable, with the
         /// number of the first record that is not yet durable: every record
-        /// below it is durable. Under `never`, called after each write.
+        /// below it is durable. Under `never`, called after each write. Never
+        /// called once the writer has failed.
         public var onDurable: (@Sendable (UInt64) -> Void)?
+        /// Called once when the writer fails, after the segment was cut back,
+        /// on the thread that met the failure (outside the writer's locks): a
+        /// background `fdatasync` can fail while no append is in progress to
+        /// report it.
+        public var onFailure: (@Sendable (Failure) -> Void)?
 
         /// Default options.
         public init(segmentSize: Int = 64 << 20, durability: DurabilityPolicy = .defaultBatch,
@@ -42,7 +67,7 @@ public final class LogWriter: Sendable {
 
     /// What recovery did when the writer opened the store.
     public struct Recovery: Sendable {
-        /// Bytes cut from the active segment's torn tail (0 when it was clean).
+        /// Bytes cut from the active segment: a torn tail, and what a failed writer had not made durable.
         public var bytesDropped: Int64
         /// The active segment that was checked.
         public var segment: String
@@ -57,6 +82,32 @@ public final class LogWriter: Sendable {
         public var coveredSegmentsRemoved = 0
     }
 
+    /// Where a writer's durable data ends: every record below `sequence` is
+    /// durable, and the last of them ends at byte `offset` of the WAL segment
+    /// whose base sequence is `segment`.
+    public struct DurablePosition: Sendable, Hashable, Comparable {
+        public var segment: UInt64
+        public var offset: Int64
+        public var sequence: UInt64
+
+        public static func < (a: Self, b: Self) -> Bool {
+            (a.segment, a.offset) < (b.segment, b.offset)
+        }
+    }
+
+    /// Why a writer failed, and what of its data is durable.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// The first error; every later call throws it again.
+        public var error: StoreError
+        /// Where the data was last made durable (under `never`: the last complete write).
+        public var durable: DurablePosition
+        /// The error met while cutting the segment back to `durable`, if that failed too
+        /// (the next writer opened with `resumingAfter:` cuts it again).
+        public var cutBackError: StoreError?
+
+        public var description: String { error.description }
+    }
+
     private struct State: ~Copyable {
         var active: OwnedFile
         var activeBase: UInt64
@@ -65,6 +116,22 @@ public final class LogWriter: Sendable {
         var writebackStarted: Int64 = 0
         var nextSequence: UInt64
         var closed = false
+        /// Whether the failed writer has cut its segment back.
+        var cutBack = false
+    }
+
+    /// The durable position; its lock is held across every `fdatasync`, so
+    /// that syncs are serialised and a failure is decided against the
+    /// position no sync can move meanwhile.
+    private struct Durability {
+        var position: DurablePosition
+        var fileClosed = false
+    }
+
+    /// What has been written so far: the file a sync must flush, and how far.
+    private struct Tip {
+        var file: OwnedFile
+        var position: DurablePosition
     }
 
     /// The store this writer has open.
@@ -75,85 +142,40 @@ public final class LogWriter: Sendable {
     public let recovery: Recovery
 
     private let lock: StoreLock
+    // Lock order: state, then durability, then tip or failed (leaves).
     private let state: Mutex<State>
-    /// Records with a sequence below this are durable; guarded so that one fdatasync runs at a time.
-    private let durable: Mutex<UInt64>
+    private let durability: Mutex<Durability>
+    private let tip: Mutex<Tip>
+    private let failed = Mutex<Failure?>(nil)
     private let syncer: PeriodicSyncer?
     private let sealer: BackgroundSealer?
 
     /// Opens `directory` for writing: creates it if needed, takes the writer
     /// lock, recovers the active segment (FORMAT.md §4).
     ///
+    /// - Parameter resumingAfter: the ``failure`` of the previous writer of
+    ///   this store, closed since: the new writer cuts the active segment back
+    ///   to where that writer's data was durable (recovery alone cannot tell:
+    ///   the pages it may have lost are still readable in the page cache).
     /// - Throws: `.locked` when another writer has it open; `.corruption` when
-    ///   the active segment is damaged anywhere but a torn tail.
-    public init(directory: StoreDirectory, options: Options = Options()) throws {
+    ///   the active segment is damaged anywhere but a torn tail; `.io` errors
+    ///   with their `errno`.
+    public init(directory: StoreDirectory, options: Options = Options(), resumingAfter failure: Failure? = nil) throws {
         guard options.segmentSize >= SegmentHeader.size + FrameHeader.size + 1 else {
             throw StoreError(.invalidArgument, "segment size \(options.segmentSize) is too small")
         }
         try Filesystem.makeDirectory(directory.path)
         let lock = try StoreLock.acquire(directory)
-        var removed = 0
-        for name in try Filesystem.list(directory.path) where name.hasSuffix(".tmp") {
-            try Filesystem.remove(directory.file(name))
-            removed += 1
-        }
-        // A WAL segment whose sealed twin exists was sealed completely (the
-        // sealed file is renamed into place only after it is synced): drop it.
-        var duplicates = 0
-        let sealedBases = Set(try Filesystem.list(directory.path).compactMap(SealedFormat.parseName))
-        for wal in try directory.walSegments() where sealedBases.contains(wal.base) {
-            try Filesystem.remove(wal.path)
-            duplicates += 1
-        }
-        if duplicates > 0 { try Filesystem.syncDirectory(directory.path) }
-        let covered = try Compactor.removeCoveredSegments(directory)
-        var segments = try directory.segments()
-        if segments.last?.kind != .wal {
-            // Empty store, or everything sealed: start a WAL segment after the last sealed one.
-            let base = try segments.last.map { try SealedSegment(path: $0.path, base: $0.base).endSequence } ?? 0
-            try Self.createSegment(directory, base: base)
-            segments = try directory.segments()
-        }
-        let last = segments[segments.count - 1]
-        let file = try OwnedFile.open(last.path, flags: O_RDWR | O_APPEND)
-        var recovery = Recovery(bytesDropped: 0, segment: last.path, temporaryFilesRemoved: removed, sealedDuplicatesRemoved: duplicates,
-                                coveredSegmentsRemoved: covered)
-        let cursor = try SegmentCursor(file: file, verifyPayload: true)
-        guard cursor.header.baseSequence == last.base else {
-            throw StoreError(.corruption, path: last.path, offset: 16,
-                             "segment header says base sequence \(cursor.header.baseSequence), file name says \(last.base)")
-        }
-        scan: while true {
-            switch try cursor.next() {
-            case .frame: continue
-            case .end: break scan
-            case .partial(let at, let reason):
-                // An incomplete last frame: a write that never finished, never acknowledged.
-                recovery.truncatedAt = at
-                recovery.reason = reason
-                break scan
-            case .zeroTail(let at):
-                recovery.truncatedAt = at
-                recovery.reason = "zero-filled tail"
-                break scan
-            case .corrupt(let at, let reason):
-                throw StoreError(.corruption, path: last.path, offset: at,
-                                 "\(reason); refusing to open for writing (run `torqlog verify`)")
-            }
-        }
-        if let at = recovery.truncatedAt {
-            recovery.bytesDropped = cursor.fileLength - at
-            try file.truncate(to: at)
-            try file.syncData()
-        }
-        let state = State(active: file, activeBase: last.base, activeSize: cursor.offset,
-                          nextSequence: cursor.expectedSequence)
+        let recovered = try WALRecovery(directory, resumingAfter: failure)
+        let position = DurablePosition(segment: recovered.base, offset: recovered.size, sequence: recovered.nextSequence)
         self.directory = directory
         self.options = options
-        self.recovery = recovery
+        self.recovery = recovered.report
         self.lock = lock
-        self.state = Mutex(state)
-        self.durable = Mutex(cursor.expectedSequence)
+        self.state = Mutex(State(active: recovered.file, activeBase: recovered.base, activeSize: recovered.size,
+                                 nextSequence: recovered.nextSequence))
+        self.durability = Mutex(Durability(position: position))
+        self.tip = Mutex(Tip(file: recovered.file, position: position))
         if case .batch(let ms) = options.durability {
             self.syncer = PeriodicSyncer(intervalMilliseconds: ms)
         } else {
@@ -162,12 +184,21 @@ public final class LogWriter: Sendable {
         if options.sealClosedSegments {
             let sealer = BackgroundSealer(directory: directory,
                                           retention: options.retention ?? (options.applySavedRetention ? RetentionPolicy.load(directory) : nil))
-            for closed in segments.dropLast() where closed.kind == .wal { sealer.enqueue(closed) }
+            for closed in recovered.closedSegments { sealer.enqueue(closed) }
             self.sealer = sealer
         } else {
             self.sealer = nil
         }
-        syncer?.start { [weak self] in try? self?.sync() }
+        syncer?.start { [weak self] in
+            guard let self else { return false }
+            do {
+                try self.sync()
+                return true
+            } catch {
+                // The writer has failed: `failure`, `onFailure` and every later call report it.
+                return false
+            }
+        }
     }
 
     deinit {
@@ -176,51 +207,72 @@ public final class LogWriter: Sendable {
     }
 
     /// The sequence number the next appended record will get.
-    public var nextSequence: UInt64 { state.withLock { $0.nextSequence } }
+    public var nextSequence: UInt64 { tip.withLock { $0.position.sequence } }
 
     /// Every record with a sequence number below this is durable.
-    public var durableSequence: UInt64 { durable.withLock { $0 } }
+    public var durableSequence: UInt64 { durability.withLock { $0.position.sequence } }
+
+    /// Why the writer failed, once it has; nil while it works.
+    public var failure: Failure? { failed.withLock { $0 } }
 
     /// Appends the batch's records, in order, as one write (two when it spans a rollover).
     ///
     /// On return the records are in the page cache (visible to readers) and,
-    /// under `always`, on stable storage. The batch is consumed (left empty).
+    /// under `always`, on stable storage. Unless `keepingRecords`, the batch
+    /// is consumed (left empty); with it, the batch keeps its records, now
+    /// stamped with their sequence numbers, for a caller that holds records
+    /// until they are durable.
     ///
-    /// When a write fails (disk full, I/O error), the segment is cut back to
-    /// its last complete record, so nothing half-written is ever visible, and
-    /// the error is thrown with `batch` holding exactly the records that were
-    /// not written (a batch spanning a rollover may have had its first part
-    /// written): appending the same batch again later neither loses nor
-    /// duplicates a record. When only the `always` fdatasync fails, the batch
-    /// was written (and is left empty) but may not be durable.
+    /// On a failure (disk full, I/O error, a failed `always` sync) the writer
+    /// is failed (see the type's documentation) and the batch is left with all
+    /// its records: those below `failure.durable.sequence` are durable (a
+    /// batch spanning a rollover may have had its first part synced), the rest
+    /// are not in the store and belong in the next writer
+    /// (`RecordBatch.removeRecords(before:)` drops the durable ones).
     /// - Returns: the sequence numbers given to the records (empty range for an empty batch).
     @discardableResult
-    public func append(_ batch: inout RecordBatch) throws -> Range<UInt64> {
-        guard !batch.isEmpty else { let n = nextSequence; return n..<n }
-        let range: Range<UInt64> = try state.withLock { s in
+    public func append(_ batch: inout RecordBatch, keepingRecords: Bool = false) throws -> Range<UInt64> {
+        let range: Range<UInt64>
+        do {
+            range = try appendLocked(&batch)
+        } catch {
+            reportFailure()
+            throw error
+        }
+        guard !range.isEmpty else { return range }
+        switch options.durability {
+        case .always: try sync(covering: range.upperBound)
+        case .batch: syncer?.markDirty()
+        case .never:
+            durability.withLock { d in
+                let t = tip.withLock { $0.position }
+                if d.position < t { d.position = t }
+            }
+            options.onDurable?(range.upperBound)
+        }
+        if !keepingRecords { batch.removeAll() }
+        return range
+    }
+
+    /// Stamps and writes `batch` under the state lock; fails the writer on an I/O error.
+    private func appendLocked(_ batch: inout RecordBatch) throws -> Range<UInt64> {
+        try state.withLock { s in
+            if let failure { throw failure.error }
             guard !s.closed else { throw StoreError(.invalidArgument, path: directory.path, "writer is closed") }
             let first = s.nextSequence
-            batch.seal(firstSequence: first)
+            guard !batch.isEmpty else { return first..<first }
+            batch.stamp(firstSequence: first)
             do {
                 try write(batch, into: &s, first: first)
-            } catch {
-                // Frames before `s.nextSequence` are in the log; keep the rest for a retry.
-                batch.removeFirst(frames: Int(s.nextSequence - first))
+            } catch let error as StoreError {
+                fail(error, state: &s)
                 throw error
             }
             return first..<(first + UInt64(batch.count))
         }
-        batch.removeAll()
-        switch options.durability {
-        case .always: try sync(covering: range.upperBound)
-        case .batch: syncer?.markDirty()
-        case .never: options.onDurable?(range.upperBound)
-        }
-        return range
     }
 
-    /// Writes a sealed batch at the end of the log, rolling over as needed;
-    /// on a failed write, cuts the active segment back to its last complete frame.
+    /// Writes a stamped batch at the end of the log, rolling over as needed.
     private func write(_ batch: RecordBatch, into s: inout State, first: UInt64) throws {
         var i = 0
         let count = batch.count
@@ -240,18 +292,13 @@ public final class LogWriter: Sendable {
             }
             let from = batch.frameStarts[i]
             let to = j < count ? batch.frameStarts[j] : batch.bytes.count
-            do {
-                try batch.bytes.withUnsafeBytes { raw in
-                    try s.active.writeAll(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
-                }
-            } catch {
-                // A short write leaves part of a frame: cut it off so that
-                // readers (and the next append) see only complete frames.
-                try? s.active.truncate(to: s.activeSize)
-                throw error
+            try batch.bytes.withUnsafeBytes { raw in
+                try s.active.writeAll(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
             }
             s.activeSize = size
             s.nextSequence = first + UInt64(j)
+            let position = DurablePosition(segment: s.activeBase, offset: size, sequence: s.nextSequence)
+            tip.withLock { $0.position = position }
             i = j
             // Start writing dirty pages back every few MiB (not a durability
             // barrier): the next fdatasync, at the interval or at rollover,
@@ -264,53 +311,130 @@ public final class LogWriter: Sendable {
     }
 
     /// Makes every record appended so far durable (one `fdatasync`, shared with concurrent callers).
+    ///
+    /// - Throws: the writer's failure, the one this sync met or an earlier one.
     public func sync() throws {
         try sync(covering: nextSequence)
     }
 
     private func sync(covering target: UInt64) throws {
-        try durable.withLock { done in
-            guard done < target else { return }  // a concurrent sync already covered it
-            let (file, upTo) = state.withLock { ($0.active, $0.nextSequence) }
-            try file.syncData()
-            done = upTo
-            options.onDurable?(upTo)
+        let outcome: Result<Void, StoreError> = durability.withLock { d in
+            if let failure { return .failure(failure.error) }
+            guard d.position.sequence < target, !d.fileClosed else { return .success(()) }  // a concurrent sync covered it
+            let t = tip.withLock { $0 }
+            do {
+                try t.file.syncData()
+            } catch let error as StoreError {
+                markFailed(error, durable: d.position)
+                return .failure(error)
+            } catch {
+                let e = StoreError(.io, path: t.file.path, "fdatasync failed: \(error)")
+                markFailed(e, durable: d.position)
+                return .failure(e)
+            }
+            if d.position < t.position { d.position = t.position }
+            options.onDurable?(d.position.sequence)
+            return .success(())
+        }
+        if case .failure(let error) = outcome {
+            state.withLock { s in cutBack(&s) }
+            reportFailure()
+            throw error
         }
     }
 
+    /// Records the writer's first failure (the caller holds the durability lock).
+    private func markFailed(_ error: StoreError, durable: DurablePosition) {
+        failed.withLock { f in
+            if f == nil { f = Failure(error: error, durable: durable) }
+        }
+    }
+
+    /// Fails the writer on an error met while holding the state lock.
+    private func fail(_ error: StoreError, state s: inout State) {
+        durability.withLock { d in markFailed(error, durable: d.position) }
+        cutBack(&s)
+    }
+
+    /// Cuts the active segment back to the durable position, once, and reports the failure.
+    private func cutBack(_ s: inout State) {
+        guard !s.cutBack, var failure else { return }
+        s.cutBack = true
+        let durable = failure.durable
+        // Whatever was written after the durable position (a partial frame
+        // included) goes: a reader must not see what may not be on disk.
+        if durable.segment == s.activeBase {
+            do {
+                try s.active.truncate(to: durable.offset)
+                s.activeSize = durable.offset
+            } catch {
+                failure.cutBackError = error as? StoreError ?? StoreError(.io, path: s.active.path, "ftruncate failed: \(error)")
+                let recorded = failure
+                failed.withLock { $0 = recorded }
+            }
+        }
+    }
+
+    private let failureReported = Atomic<Bool>(false)
+
+    /// Calls `onFailure` once the writer has failed, outside its locks.
+    private func reportFailure() {
+        guard let failure, !failureReported.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        options.onFailure?(failure)
+    }
+
     private func rollOver(_ s: inout State, base: UInt64) throws {
-        try s.active.syncData()
+        // The closed segment must be durable before the next one exists (FORMAT.md §1).
+        let closedEnd = DurablePosition(segment: s.activeBase, offset: s.activeSize, sequence: s.nextSequence)
+        try durability.withLock { d in
+            if let failure { throw failure.error }
+            do {
+                try s.active.syncData()
+            } catch let error as StoreError {
+                markFailed(error, durable: d.position)
+                throw error
+            }
+            if d.position < closedEnd {
+                d.position = closedEnd
+                if options.durability != .never { options.onDurable?(closedEnd.sequence) }
+            }
+        }
         let closed = SegmentFileName(base: s.activeBase, path: directory.file(SegmentName.wal(s.activeBase)), kind: .wal)
-        try Self.createSegment(directory, base: base)
-        sealer?.enqueue(closed)
-        s.active = try OwnedFile.open(directory.file(SegmentName.wal(base)), flags: O_RDWR | O_APPEND)
+        try WALRecovery.createSegment(directory, base: base)
+        let file = try OwnedFile.open(directory.file(SegmentName.wal(base)), flags: O_RDWR | O_APPEND)
+        let previous = s.active
+        s.active = file
         s.activeBase = base
         s.activeSize = Int64(SegmentHeader.size)
         s.writebackStarted = 0
+        let start = DurablePosition(segment: base, offset: Int64(SegmentHeader.size), sequence: base)
+        tip.withLock { $0 = Tip(file: file, position: start) }
+        durability.withLock { d in if d.position < start { d.position = start } }
+        sealer?.enqueue(closed)
+        // The closed segment was synced above; its descriptor is not needed any more.
+        try previous.close()
     }
 
     /// Bytes appended between two writeback starts.
     static let writebackChunk: Int64 = 1 << 20
-
-    /// Creates an empty segment crash-safely: temporary name, fdatasync, rename, fsync directory.
-    static func createSegment(_ directory: StoreDirectory, base: UInt64) throws {
-        let name = directory.file(SegmentName.wal(base))
-        let tmp = name + ".tmp"
-        let file = try OwnedFile.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        try SegmentHeader(baseSequence: base).encoded().withUnsafeBytes { try file.writeAll($0) }
-        try file.syncData()
-        try Filesystem.rename(tmp, name)
-        try Filesystem.syncDirectory(directory.path)
-    }
 
     /// Seals every closed WAL segment and, when it holds records, the active
     /// one too (after rolling over to a new, empty active segment). Waits
     /// until done; throws the first sealing failure.
     public func sealAll() throws {
         guard let sealer else { throw StoreError(.invalidArgument, path: directory.path, "this writer does not seal segments") }
+        defer { reportFailure() }
         try state.withLock { s in
+            if let failure { throw failure.error }
             guard !s.closed else { throw StoreError(.invalidArgument, path: directory.path, "writer is closed") }
-            if s.activeSize > Int64(SegmentHeader.size) { try rollOver(&s, base: s.nextSequence) }
+            if s.activeSize > Int64(SegmentHeader.size) {
+                do {
+                    try rollOver(&s, base: s.nextSequence)
+                } catch let error as StoreError {
+                    fail(error, state: &s)
+                    throw error
+                }
+            }
         }
         if let first = sealer.drain().first { throw first }
     }
@@ -319,10 +443,14 @@ public final class LogWriter: Sendable {
     /// that failed to seal stays a WAL segment, nothing is lost).
     public func waitForSealing() -> [StoreError] { sealer?.drain() ?? [] }
 
-    /// Flushes (under `batch` and `always`) and releases the store. Appends after close fail.
+    /// Makes everything appended durable (under `batch` and `always`), closes
+    /// the active segment and releases the store. Appends after close fail.
     /// Background sealing stops: closed WAL segments not yet sealed are sealed
     /// by the next writer (or `sealAll()`, `torqlog seal`). Call
     /// `waitForSealing()` first to let it finish.
+    ///
+    /// - Throws: the writer's failure (the lock is released all the same, so
+    ///   that a new writer can resume), or the failure of the last sync.
     public func close() throws {
         syncer?.stop()
         let wasOpen = state.withLock { s in
@@ -330,67 +458,42 @@ public final class LogWriter: Sendable {
             s.closed = true
             return was
         }
-        guard wasOpen else { return }
-        defer { lock.release() }
+        guard wasOpen else {
+            if let failure { throw failure.error }
+            return
+        }
+        defer {
+            // Sealing is maintenance, not durability: a seal in progress is abandoned
+            // (the WAL segment stays, complete and synced) and the next writer resumes it.
+            sealer?.stopAndWait()
+            lock.release()
+        }
+        if let failure { throw failure.error }
         if options.durability != .never { try sync() }
-        // Sealing is maintenance, not durability: a seal in progress is abandoned
-        // (the WAL segment stays, complete and synced) and the next writer resumes it.
-        sealer?.stopAndWait()
-    }
-}
-
-/// A thread that calls a sync function once per interval while there is something to sync.
-///
-/// A plain thread rather than a task: it blocks in `fdatasync`, which must
-/// not occupy a thread of the cooperative pool.
-final class PeriodicSyncer: @unchecked Sendable {
-    // @unchecked: all mutable state is guarded by `condition`.
-    private let condition = NSCondition()
-    private var dirty = false
-    private var stopped = false
-    private var thread: Thread?
-    private let interval: TimeInterval
-
-    init(intervalMilliseconds: Int) {
-        interval = Double(intervalMilliseconds) / 1000
-    }
-
-    func start(_ sync: @escaping @Sendable () -> Void) {
-        let t = Thread { [self] in
-            condition.lock()
-            while !stopped {
-                if !dirty {
-                    condition.wait()
-                    continue
-                }
-                // Let the interval pass (group commit), unless stopped.
-                let deadline = Date(timeIntervalSinceNow: interval)
-                while !stopped && condition.wait(until: deadline) {}
-                dirty = false
-                condition.unlock()
-                sync()
-                condition.lock()
-            }
-            condition.unlock()
+        let file = durability.withLock { d in
+            d.fileClosed = true
+            return tip.withLock { $0.file }
         }
-        t.name = "torqlog-sync"
-        thread = t
-        t.start()
+        try file.close()
     }
 
-    func markDirty() {
-        condition.lock()
-        if !dirty {
-            dirty = true
-            condition.signal()
+    /// Closes the writer after `error` ended the caller's work, and returns
+    /// `error`: with the close's own failure added to its message when the
+    /// close fails for another reason, never hidden by it.
+    ///
+    /// ```swift
+    /// do { try work(writer); try writer.close() } catch { throw writer.close(after: error) }
+    /// ```
+    public func close(after error: any Error) -> any Error {
+        do {
+            try close()
+            return error
+        } catch let closing as StoreError {
+            guard var e = error as? StoreError, e != closing else { return error }
+            e.message += "; closing the store failed too: \(closing)"
+            return e
+        } catch {
+            return error
         }
-        condition.unlock()
-    }
-
-    func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
     }
 }

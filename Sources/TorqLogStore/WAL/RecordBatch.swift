@@ -24,12 +24,25 @@ public struct RecordBatch: Sendable {
     public var byteCount: Int { bytes.count }
     /// Bytes of payload in the batch (excluding framing and keys).
     public private(set) var payloadByteCount: Int = 0
+    /// The sequence number of the first record, once a writer has stamped the
+    /// batch (``LogWriter/append(_:keepingRecords:)``); nil before.
+    public private(set) var firstSequence: UInt64?
+    /// The sequence numbers of the records, once stamped.
+    public var sequences: Range<UInt64>? { firstSequence.map { $0..<($0 + UInt64(count)) } }
 
     /// Empties the batch, keeping its capacity.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         frameStarts.removeAll(keepingCapacity: true)
         payloadByteCount = 0
+        firstSequence = nil
+    }
+
+    /// Drops the records numbered below `sequence` (of a stamped batch: the
+    /// ones a failed writer had made durable), keeping the rest in order.
+    public mutating func removeRecords(before sequence: UInt64) {
+        guard let first = firstSequence, sequence > first else { return }
+        removeFirst(frames: Int(min(sequence - first, UInt64(count))))
     }
 
     /// Adds a record.
@@ -68,7 +81,7 @@ public struct RecordBatch: Sendable {
         let total = FrameHeader.size + run.count + tag.count + payload.count
         frameStarts.append(start)
         payloadByteCount += payload.count
-        // The 32-byte header, checksums and sequence left zero for `seal(firstSequence:)`.
+        // The 32-byte header, checksums and sequence left zero for `stamp(firstSequence:)`.
         var header: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &header) { h in
             h.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
@@ -98,7 +111,8 @@ public struct RecordBatch: Sendable {
     }
 
     /// Stamps sequence numbers from `first` and computes both checksums of every frame.
-    mutating func seal(firstSequence first: UInt64) {
+    mutating func stamp(firstSequence first: UInt64) {
+        firstSequence = first
         frameStarts.withUnsafeBufferPointer { starts in
             bytes.withUnsafeMutableBytes { raw in
                 let base = raw.baseAddress!
@@ -119,6 +133,7 @@ public struct RecordBatch: Sendable {
     mutating func removeFirst(frames n: Int) {
         guard n > 0 else { return }
         guard n < frameStarts.count else { removeAll(); return }
+        if let first = firstSequence { firstSequence = first + UInt64(n) }
         let cut = frameStarts[n]
         for i in 0..<n { payloadByteCount -= payloadLength(i) }
         bytes.removeFirst(cut)

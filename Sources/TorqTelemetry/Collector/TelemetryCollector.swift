@@ -289,13 +289,40 @@ public final class TelemetryCollector: Sendable {
                 }
                 taken.removeAll(keepingCapacity: true)
             }
-            do {
-                try sink.close()
-            } catch {
-                configuration.logger.error("telemetry sink failed to close", metadata: ["error": "\(error)"])
-                progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
-            }
+            closeSink()
             progress.record.withLock { $0.finished = true }
+        }
+
+        /// Closes the sink, which makes what it committed durable; retries a
+        /// failing sink with back-off for up to the shutdown timeout, then
+        /// counts what never became durable as dropped (`sink_error`).
+        private func closeSink() {
+            var delayMs = 10
+            let giveUpAt = TelemetryCollector.monotonicNanoseconds() + Self.nanoseconds(configuration.shutdownTimeout)
+            while true {
+                do {
+                    try sink.close()
+                    return
+                } catch {
+                    progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
+                    guard TelemetryCollector.monotonicNanoseconds() < giveUpAt else {
+                        let lost = sink.unacknowledgedCount
+                        progress.record.withLock { f in
+                            f.collected -= lost
+                            f.sinkDropped += lost
+                        }
+                        configuration.logger.critical("telemetry sink still failing at shutdown; events not durable are dropped", metadata: [
+                            "dropped": "\(lost)", "error": "\(error)",
+                        ])
+                        return
+                    }
+                    configuration.logger.error("telemetry sink failed to close; retrying", metadata: [
+                        "error": "\(error)", "not_durable": "\(sink.unacknowledgedCount)", "retry_ms": "\(delayMs)",
+                    ])
+                    usleep(useconds_t(delayMs * 1000))
+                    delayMs = min(delayMs * 2, 1000)
+                }
+            }
         }
 
         /// Commits the sink's pending batch, retrying with back-off until it
@@ -321,18 +348,16 @@ public final class TelemetryCollector: Sendable {
                     }
                     if failedBefore { configuration.logger.notice("telemetry sink recovered", metadata: ["events": "\(written)"]) }
                 } catch {
-                    var written = 0
-                    var cause: any Error = error
-                    if let partial = error as? PartialCommit { written = partial.written; cause = partial.underlying }
+                    // The sink keeps the whole batch pending (and, for the
+                    // store, every batch not yet durable) for the next try.
+                    let cause = error
                     failedBefore = true
                     progress.record.withLock { f in
-                        f.collected += written
-                        f.inFlight -= written
                         f.failures += 1
                         f.lastError = "\(cause)"
                     }
                     configuration.logger.error("telemetry sink write failed; retrying", metadata: [
-                        "error": "\(cause)", "pending": "\(pending - written)", "retry_ms": "\(delayMs)",
+                        "error": "\(cause)", "pending": "\(pending)", "retry_ms": "\(delayMs)",
                     ])
                     let queueClosed = closing || queue.isClosed
                     if queueClosed {

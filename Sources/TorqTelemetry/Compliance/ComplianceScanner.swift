@@ -41,7 +41,7 @@ public struct ComplianceScanner: Sendable {
     ///
     /// A store is read segment by segment, several segments at a time (each
     /// segment verified as `StoreReader` does; segments must follow each
-    /// other without a gap when no filter is set). Throws when a source
+    /// other as FORMAT.md §1 says). Throws when a source
     /// cannot be opened or read, or a store is damaged.
     public func scan(_ sources: [ScanSource]) throws(TelemetryError) -> ComplianceReport {
         var units: [ScanUnit] = []
@@ -50,7 +50,8 @@ public struct ComplianceScanner: Sendable {
             case .store(let path):
                 let segments: [SegmentFileName]
                 do {
-                    segments = try StoreReader(directory: StoreDirectory(path)).segments
+                    // Leftovers of an interrupted merge are not read (FORMAT.md §8.2).
+                    segments = try StoreReader(directory: StoreDirectory(path)).readableSegments()
                 } catch let error as StoreError {
                     // The store's description names the file already.
                     throw TelemetryError(error)
@@ -66,7 +67,7 @@ public struct ComplianceScanner: Sendable {
                 units.append(.lines(path: path, source: index, gzip: true))
             }
         }
-        return try run(units: units, names: sources.map(\.path), checkContiguity: filter.isEmpty)
+        return try run(units: units, names: sources.map(\.path), checkContiguity: true)
     }
 
     /// Checks in-memory JSON events (one per element, no newline needed),
@@ -138,23 +139,24 @@ public struct ComplianceScanner: Sendable {
     }
 }
 
-/// The sequence numbers one segment file held, for the contiguity check.
+/// A segment file read by a scan, with its end sequence, for the contiguity check.
 struct SegmentSpan {
     var source: Int
-    var path: String
-    var base: UInt64
-    /// The last record's sequence number, nil for an empty segment.
-    var last: UInt64?
+    var segment: SegmentFileName
+    /// The segment's end sequence (FORMAT.md §1); nil when it was not read to its end.
+    var end: UInt64?
 
-    /// Segments of each store must follow each other: each one's base is the
-    /// previous one's last sequence plus one (FORMAT.md §1).
+    /// The segments of each store must follow each other: the store's one
+    /// contiguity rule (`StoreReader.checkContiguous`), per source.
     static func checkContiguous(_ spans: [SegmentSpan]) throws(TelemetryError) {
-        let sorted = spans.sorted { ($0.source, $0.base) < ($1.source, $1.base) }
-        for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.source == next.source {
-            guard let last = previous.last else { continue }
-            if next.base != last &+ 1 {
-                throw TelemetryError(.store, path: next.path,
-                                     "segment starts at sequence \(next.base) but the previous segment ends at \(last): records are missing or duplicated")
+        for source in Set(spans.map(\.source)) {
+            let chain = spans.filter { $0.source == source }.compactMap { span in span.end.map { (span.segment, $0) } }
+            do {
+                try StoreReader.checkContiguous(chain)
+            } catch let e as StoreError {
+                throw TelemetryError(e)
+            } catch {
+                throw TelemetryError(.store, "\(error)")
             }
         }
     }
@@ -247,42 +249,22 @@ struct ScanParticipant: ~Copyable {
         switch unit {
         case .segment(let path, let source):
             let filter = self.filter
-            let base = SegmentSpan(source: source, path: path, base: Self.baseSequence(path), last: nil)
-            var last: UInt64?
-            do {
-                try readStore(path, source: source) { (body: (RecordView) throws -> Bool) throws in
-                    try StoreReader.forEach(segmentFile: path, filter) { record in
-                        last = record.sequence
-                        return try body(record)
-                    }
-                }
-            } catch where Self.wasSealed(path) {
-                // Sealed (renamed to .lz4) since the store was listed: read the sealed file.
-                let sealed = String(path.dropLast(4)) + ".lz4"
-                try readStore(sealed, source: source) { (body: (RecordView) throws -> Bool) throws in
-                    try StoreReader.forEach(segmentFile: sealed, filter) { record in
-                        last = record.sequence
-                        return try body(record)
-                    }
-                }
+            var end: UInt64?
+            // (A WAL segment sealed meanwhile is read from its sealed file by the store's reader.)
+            try readStore(path, source: source) { (body: (RecordView) throws -> Bool) throws in
+                end = try StoreReader.forEach(segmentFile: path, filter, body)
             }
-            spans.append(SegmentSpan(source: base.source, path: path, base: base.base, last: last))
+            spans.append(SegmentSpan(source: source, segment: Self.segment(path), end: end))
         case .lines(let path, let source, let gzip):
             let bytes: any ByteSource = gzip ? try GzipByteSource(path: path) : try FileByteSource(path: path)
             try readLines(bytes, source: source, filtering: !filter.isEmpty)
         }
     }
 
-    /// The base sequence in a segment file's name (0 when it has none).
-    private static func baseSequence(_ path: String) -> UInt64 {
+    /// The segment a file path names (base 0 when it has none).
+    private static func segment(_ path: String) -> SegmentFileName {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        return UInt64(name.prefix(20)) ?? 0
-    }
-
-    /// Whether `path` is a WAL segment that no longer exists but whose sealed twin does.
-    private static func wasSealed(_ path: String) -> Bool {
-        guard path.hasSuffix(".wal") else { return false }
-        return access(path, F_OK) != 0 && access(String(path.dropLast(4)) + ".lz4", F_OK) == 0
+        return SegmentFileName(base: UInt64(name.prefix(20)) ?? 0, path: path, kind: name.hasSuffix(".wal") ? .wal : .sealed)
     }
 
     private mutating func readStore(_ path: String, source: Int, _ each: ((RecordView) throws -> Bool) throws -> Void) throws(TelemetryError) {

@@ -24,11 +24,20 @@ struct ArchiveCommand: StoreCommand {
     func run() throws {
         // Moving deletes segments: hold the writer lock meanwhile (and seal what is closed).
         let writer = move ? try LogWriter(directory: store, options: .init(durability: .always)) : nil
-        defer { try? writer?.close() }
-        if let writer { _ = writer.waitForSealing() } else { try store.requireExisting() }
         let target = StoreDirectory.resolve(to)
-        let r = try Archiver(store: store).archive(to: target, before: before?.nanoseconds, move: move)
-        try writer?.close()
+        let r: Archiver.Report
+        do {
+            if let writer {
+                // A segment that fails to seal stays a WAL segment, which is not archived: say so.
+                for failure in writer.waitForSealing() { Console.error("not archived (sealing failed): \(failure)") }
+            } else {
+                try store.requireExisting()
+            }
+            r = try Archiver(store: store).archive(to: target, before: before?.nanoseconds, move: move)
+            try writer?.close()
+        } catch {
+            throw writer?.close(after: error) ?? error
+        }
         Console.write(1, "\(target.path): \(r.copied) segments copied (\(Format.bytes(r.bytes))), \(r.alreadyArchived) already there, \(r.removed) removed from the store\n")
     }
 }

@@ -41,12 +41,20 @@ struct CompactCommand: StoreCommand {
         var options = LogWriter.Options(durability: .always)
         options.applySavedRetention = false  // this command applies it itself, in order
         let writer = try LogWriter(directory: store, options: options)
-        defer { try? writer.close() }
+        do {
+            try compact(writer)
+            try writer.close()
+        } catch {
+            throw writer.close(after: error)
+        }
+    }
+
+    private func compact(_ writer: LogWriter) throws {
         try writer.sealAll()
         let compactor = Compactor(writer: writer)
         var policy = RetentionPolicy.load(store)
         if retentionDays != nil || maxBytes != nil {
-            policy = RetentionPolicy(maxAgeNanoseconds: retentionDays.map { Int64($0 * 86_400e9) }, maxBytes: maxBytes)
+            policy = RetentionPolicy(maxAgeNanoseconds: retentionDays.flatMap { RetentionPolicy.days($0).maxAgeNanoseconds }, maxBytes: maxBytes)
             try policy?.save(store)
         }
         if let policy {
@@ -64,6 +72,5 @@ struct CompactCommand: StoreCommand {
         if policy == nil && dropRun == nil && !merge {
             Console.write(1, "sealed; no retention policy set (use --retention-days / --max-bytes), nothing else asked\n")
         }
-        try writer.close()
     }
 }

@@ -81,6 +81,14 @@ struct IngestCommand: StoreCommand {
         if ack {
             options.onDurable = { (next: UInt64) in acked.durable(upTo: next) }
         }
+        // A failed write or sync (maybe in the background, while the input is
+        // idle) stops the ingest at once: nothing more is acknowledged, and the
+        // writer has already cut the segment back to what was durable.
+        options.onFailure = { (failure: LogWriter.Failure) in
+            Console.error(failure.error.description)
+            if let cut = failure.cutBackError { Console.error("cutting back to the last durable record also failed: \(cut)") }
+            _exit(ExitStatus.of(failure.error))
+        }
         let writer = try LogWriter(directory: store, options: options)
         acked.start(at: writer.nextSequence)
         if writer.recovery.bytesDropped > 0 {
@@ -106,9 +114,31 @@ struct IngestCommand: StoreCommand {
         let progress = ProgressLine(enabled: !quiet && Console.isTTY(2))
         let start = TimeArgument.now()
         var total = JSONLIngester.Summary()
-        let sources = files.isEmpty ? ["-"] : files
-        var failure: Error?
-        for source in sources {
+        do {
+            total = try ingest(into: &ingester, progress: progress, start: start)
+            progress.finish()
+            try writer.close()
+        } catch {
+            progress.finish()
+            throw writer.close(after: error)
+        }
+        let seconds = Double(TimeArgument.now() - start) / 1e9
+        if !quiet {
+            let rate = seconds > 0 ? Double(total.events) / seconds : 0
+            let mbs = seconds > 0 ? Double(total.bytes) / 1e6 / seconds : 0
+            Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s; \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
+            if redact {
+                let counts = redactions.counts
+                Console.note("torqlog ingest: \(counts.total) redaction\(counts.total == 1 ? "" : "s")\(counts.isEmpty ? "" : " (\(counts))")")
+            }
+        }
+        if total.rejected > 0 { throw ExitCode(ExitStatus.dataError) }
+    }
+
+    /// Ingests every source in order; returns the totals.
+    private func ingest(into ingester: inout JSONLIngester, progress: ProgressLine, start: Int64) throws -> JSONLIngester.Summary {
+        var total = JSONLIngester.Summary()
+        for source in files.isEmpty ? ["-"] : files {
             let fd: Int32
             if source == "-" { fd = 0 } else {
                 fd = open(source, O_RDONLY | O_CLOEXEC)
@@ -121,32 +151,14 @@ struct IngestCommand: StoreCommand {
             defer { if fd != 0 { close(fd) } }
             let before = total
             ingester.onProgress = { (s: JSONLIngester.Summary) in progress.update(events: before.events + s.events, bytes: before.bytes + s.bytes, start: start) }
-            do {
-                let s = try ingester.ingest(fd: fd, source: source == "-" ? "<stdin>" : source)
-                total.events += s.events
-                total.bytes += s.bytes
-                total.rejected += s.rejected
-                total.lines += s.lines
-                if s.stoppedEarly { total.stoppedEarly = true; break }
-            } catch {
-                failure = error
-                break
-            }
+            let s = try ingester.ingest(fd: fd, source: source == "-" ? "<stdin>" : source)
+            total.events += s.events
+            total.bytes += s.bytes
+            total.rejected += s.rejected
+            total.lines += s.lines
+            if s.stoppedEarly { total.stoppedEarly = true; break }
         }
-        progress.finish()
-        try writer.close()
-        if let failure { throw failure }
-        let seconds = Double(TimeArgument.now() - start) / 1e9
-        if !quiet {
-            let rate = seconds > 0 ? Double(total.events) / seconds : 0
-            let mbs = seconds > 0 ? Double(total.bytes) / 1e6 / seconds : 0
-            Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s; \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
-            if redact {
-                let counts = redactions.counts
-                Console.note("torqlog ingest: \(counts.total) redaction\(counts.total == 1 ? "" : "s")\(counts.isEmpty ? "" : " (\(counts))")")
-            }
-        }
-        if total.rejected > 0 { throw ExitCode(65) }
+        return total
     }
 }
 

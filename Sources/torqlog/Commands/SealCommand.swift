@@ -14,8 +14,12 @@ struct SealCommand: StoreCommand {
 
     func run() throws {
         let writer = try LogWriter(directory: store, options: .init(durability: .always))
-        try writer.sealAll()
-        try writer.close()
+        do {
+            try writer.sealAll()
+            try writer.close()
+        } catch {
+            throw writer.close(after: error)
+        }
         let s = try StoreStatistics(StoreReader(directory: store))
         let ratio = s.sealedJSONLBytes > 0 ? Double(s.sealedBytes) / Double(s.sealedJSONLBytes) : 0
         Console.write(1, "\(store.path): \(s.segments.filter(\.isSealed).count) sealed segments, \(Format.bytes(s.sealedBytes)) for \(Format.bytes(s.sealedJSONLBytes)) of JSONL (\(Format.fixed(ratio * 100, 1))%)\n")

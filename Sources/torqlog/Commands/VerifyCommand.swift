@@ -34,8 +34,13 @@ struct VerifyCommand: StoreCommand {
         }
         if quarantine && report.isDamaged {
             let writer = try LogWriter(directory: store, options: .init(durability: .always, sealClosedSegments: false))
-            let moved = try Quarantine(writer: writer).isolate(report)
-            try writer.close()
+            let moved: [String]
+            do {
+                moved = try Quarantine(writer: writer).isolate(report)
+                try writer.close()
+            } catch {
+                throw writer.close(after: error)
+            }
             for m in moved { Console.write(2, "quarantined: \(m)\n") }
         }
         if report.isDamaged { throw ExitCode(1) }

@@ -46,7 +46,7 @@ import Testing
     @Test func frameLayoutIsAsDocumented() throws {
         var batch = RecordBatch()
         try batch.append(payload: Array("{\"a\":1}".utf8), runKey: "r1", type: "t", time: 7)
-        batch.seal(firstSequence: 9)
+        batch.stamp(firstSequence: 9)
         let b = batch.bytes
         #expect(b.count == 32 + 2 + 1 + 7)
         b.withUnsafeBytes { raw in

@@ -41,7 +41,7 @@ import Testing
         // Simulate a writer in the middle of a write: half a frame at the end.
         var batch = RecordBatch()
         try batch.append(payload: Array("{\"late\":1}".utf8))
-        batch.seal(firstSequence: 3)
+        batch.stamp(firstSequence: 3)
         let segment = try store.segments()[0]
         let fh = FileHandle(forWritingAtPath: segment)!
         fh.seekToEndOfFile()
