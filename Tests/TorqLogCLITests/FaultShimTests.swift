@@ -142,17 +142,24 @@ struct FaultShimTests {
 
     @Test("mode once fails one call, sticky every call from the N-th on; the log shows which")
     func modes() throws {
-        // The append's fdatasync (on the .wal): after it fails, closing the writer syncs again.
-        let probe = try withTemporaryStore { store, _ in try Self.record(store, Self.ingestAlways).log.calls(.fdatasync) }
-        let at = try #require(probe.first { $0.path.hasSuffix(".wal") }?.n, "no fdatasync of the .wal: \(probe)")
-        for mode in [Fault.Mode.once, .sticky] {
-            try withTemporaryStore { store, _ in
-                let fault = Fault(op: .fdatasync, at: at, errno: .eio, mode: mode)
-                let (result, log) = try FaultShim.run(["--dir", store] + Self.ingestAlways, stdin: Self.input, dir: store, fault: fault)
-                #expect(!result.succeeded, "\(fault): \(result.summary)")
-                let calls = log.calls(.fdatasync).map(\.n)
+        // `verify` opens every segment and goes on after one it cannot open
+        // (a writer stops at its first failure, so it cannot show the difference).
+        try withTemporaryStore { store, _ in
+            _ = try Self.record(store, ["ingest", "--no-seal", "--segment-size", "1024"])
+            let probe = try FaultShim.recordOperations(dir: store) { env in
+                _ = try TorqlogBinary.run(["--dir", store, "verify"], env: env)
+            }.calls(.open)
+            let segmentOpens = probe.filter { $0.path.hasSuffix(".wal") }
+            #expect(segmentOpens.count >= 3, "a store of several segments: \(probe)")
+            let at = try #require(segmentOpens.first?.n, "no open of a .wal: \(probe)")
+            for mode in [Fault.Mode.once, .sticky] {
+                let fault = Fault(op: .open, at: at, errno: .eio, mode: mode)
+                let (result, log) = try FaultShim.run(["--dir", store, "verify"], dir: store, fault: fault)
+                #expect(!result.succeeded, "\(fault): a segment that cannot be opened is damage: \(result.summary)")
+                #expect(result.stderrText.contains("Input/output error"), "\(result.stderrText)")
+                let calls = log.calls(.open).map(\.n)
                 let failed = log.failures.map(\.n)
-                #expect(calls.contains(at + 1), "\(fault): no fdatasync after the failed one, so the modes cannot differ: \(calls)")
+                #expect(calls.contains(at + 1), "\(fault): no open after the failed one, so the modes cannot differ: \(calls)")
                 switch mode {
                 case .once: #expect(failed == [at], "once: failed \(failed) of \(calls)")
                 case .sticky: #expect(failed == calls.filter { $0 >= at }, "sticky: failed \(failed) of \(calls)")
