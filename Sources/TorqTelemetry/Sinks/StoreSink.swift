@@ -104,11 +104,13 @@ final class StoreSink: EventSink, @unchecked Sendable {
     private func workingWriter() throws -> LogWriter {
         if let writer, writer.failure == nil { return writer }
         guard !closed else { throw StoreError(.invalidArgument, path: directory.path, "the store sink is closed") }
-        if let failed = writer {
-            // Gone: close it (its lock goes, its descriptor is never used again).
-            resumeAfter = failed.failure
+        if let failed = writer, let failure = failed.failure {
+            // Gone: close it (its lock goes, its descriptor is never used again),
+            // and report the failure (it may have come from a background sync):
+            // the caller retries, and the retry resumes with a new writer.
+            resumeAfter = failure
             writer = nil
-            if let failure = resumeAfter { _ = failed.close(after: failure.error) }
+            throw failed.close(after: failure.error)
         }
         let fresh = try LogWriter(directory: directory, options: options, resumingAfter: resumeAfter)
         writer = fresh
