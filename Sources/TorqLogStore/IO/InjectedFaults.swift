@@ -78,7 +78,7 @@ package enum InjectedFaults {
 
     /// `-1` with `errno` set when an armed rule fails this call; nil to make the real call.
     @inline(__always)
-    static func failure<T: BinaryInteger>(_ operation: FileOperation, path: String) -> T? {
+    package static func failure<T: BinaryInteger>(_ operation: FileOperation, path: String) -> T? {
         guard armedCount.load(ordering: .relaxed) > 0 else { return nil }
         return slowFailure(operation, path: path)
     }

@@ -10,7 +10,7 @@ import TorqLogStore
 /// accepted is in the store exactly once.
 @Suite("Collector on a failing store")
 struct CollectorStoreFailureTests {
-    private func storeConfiguration(_ path: String, fsync: DurabilityPolicy) -> TelemetryConfiguration {
+    fileprivate func storeConfiguration(_ path: String, fsync: DurabilityPolicy) -> TelemetryConfiguration {
         var config = TelemetryConfiguration(storage: .store(directory: path))
         config.logger = quietLogger
         config.fsync = fsync
@@ -34,7 +34,7 @@ struct CollectorStoreFailureTests {
         return ids
     }
 
-    private func temporaryDirectory() -> String {
+    fileprivate func temporaryDirectory() -> String {
         var template = Array("/tmp/torqlog-collector-XXXXXX".utf8CString)
         let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         return p.map { String(cString: $0) + "/store" } ?? "/tmp/torqlog-collector-\(UUID().uuidString)/store"
@@ -98,6 +98,42 @@ struct CollectorStoreFailureTests {
         #expect(stats.dropped(.sinkError) > 0, "the batch interval never synced: nothing was durable")
         InjectedFaults.disarm(rule)
         #expect(try storedIDs(path).count == stats.eventsCollected, "the store holds exactly what was counted as collected")
+    }
+}
+
+extension CollectorStoreFailureTests {
+    @Test("the JSONL sink after a failed fdatasync or write: reopened, cut back to its last good sync, nothing lost or written twice",
+          arguments: [(FileOperation.fdatasync, false, DurabilityPolicy.always), (.write, false, .always), (.fdatasync, true, .always),
+                      (.fdatasync, false, .batch(intervalMilliseconds: 1)), (.write, true, .batch(intervalMilliseconds: 1))])
+    func jsonlFailure(operation: FileOperation, gzip: Bool, fsync: DurabilityPolicy) throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: Filesystem_parent(dir)) }
+        let path = dir + "/events.jsonl" + (gzip ? ".gz" : "")
+        var config = storeConfiguration(dir, fsync: fsync)
+        config.storage = .jsonl(path: path, gzip: gzip)
+        let collector = try TelemetryCollector(configuration: config)
+        var recorded: [String] = []
+        func record(_ n: Int) {
+            for _ in 0..<n {
+                var event = toolEvent(run: "r")
+                event.header.eventID = UUID().uuidString
+                recorded.append(event.header.eventID)
+                collector.record(event)
+            }
+            collector.flush()
+        }
+        record(100)
+        let rule = InjectedFaults.arm(.init(directory: dir, operation: operation, at: 2, errno: .ioError))
+        for _ in 0..<10 { record(20) }
+        #expect(InjectedFaults.disarm(rule) == 1)
+        record(100)
+        let stats = collector.shutdown()
+        #expect(stats.sinkFailures >= 1 && stats.eventsCollected == recorded.count && stats.totalDropped == 0, "\(stats)")
+        let stored = try JSONLSink(path: path, gzip: gzip, durability: .never).events(matching: EventQuery()).compactMap { e in
+            (try JSONSerialization.jsonObject(with: Data(e.json)) as? [String: Any])?["event_id"] as? String
+        }
+        #expect(stored.count == recorded.count && Set(stored) == Set(recorded), "stored \(stored.count) of \(recorded.count)")
     }
 }
 
