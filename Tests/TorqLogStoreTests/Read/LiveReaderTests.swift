@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TorqLogStore
 
@@ -9,11 +10,19 @@ import Testing
         let start = try StoreReader(directory: store.directory).endPosition()
         let reader = try LiveReader(directory: store.directory, from: start)
         let records = sampleRecords(400, payloadSize: 150)
+        // The writer thread's outcome: nil while running, then its error or none.
+        let outcome = Mutex<Result<Void, StoreError>?>(nil)
         let writerThread = Thread {
-            for chunk in stride(from: 0, to: records.count, by: 37) {
-                try? TemporaryStore.append(w, Array(records[chunk..<min(chunk + 37, records.count)]))
-                usleep(2_000)
+            var result: Result<Void, StoreError> = .success(())
+            do {
+                for chunk in stride(from: 0, to: records.count, by: 37) {
+                    try TemporaryStore.append(w, Array(records[chunk..<min(chunk + 37, records.count)]))
+                    usleep(2_000)
+                }
+            } catch {
+                result = .failure(error as? StoreError ?? StoreError(.io, "\(error)"))
             }
+            outcome.withLock { $0 = result }
         }
         writerThread.start()
         var seen: [(UInt64, String)] = []
@@ -22,6 +31,10 @@ import Testing
             let n = try reader.readAvailable { r in seen.append((r.sequence, String(decoding: r.payload, as: UTF8.self))) }
             if n == 0 { reader.waitForChange(timeoutMilliseconds: 200) }
         }
+        // Join the writer thread and check it appended everything without an error.
+        while outcome.withLock({ $0 }) == nil && Date() < deadline { usleep(1_000) }
+        let written = try #require(outcome.withLock { $0 }, "the writer thread did not finish")
+        try written.get()
         try w.close()
         #expect(try store.directory.segments().count > 5)
         #expect(try store.directory.segments().contains { $0.kind == .sealed }, "closed segments were sealed while the reader followed")
