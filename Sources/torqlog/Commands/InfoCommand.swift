@@ -37,6 +37,9 @@ struct InfoCommand: StoreCommand {
             o += ",\"compression_ratio\":" + (s.sealedJSONLBytes > 0 ? Format.fixed(Double(s.sealedBytes) / Double(s.sealedJSONLBytes), 4) : "null")
             o += ",\"segments\":[" + s.segments.map {
                 "{\"name\":\(Format.jsonString($0.name)),\"kind\":\"\($0.isSealed ? "sealed" : "wal")\",\"active\":\($0.isActive),\"base_sequence\":\($0.baseSequence),\"events\":\($0.records),\"bytes\":\($0.bytes)" + ($0.isSealed ? ",\"jsonl_bytes\":\($0.jsonlBytes)" : "") + "}"
+            }.joined(separator: ",") + "]"
+            o += ",\"merge_leftovers\":[" + s.leftovers.map {
+                "{\"name\":\(Format.jsonString($0.name)),\"base_sequence\":\($0.baseSequence),\"bytes\":\($0.bytes)}"
             }.joined(separator: ",") + "]}\n"
             out.write(o)
         case .text:
@@ -68,6 +71,9 @@ struct InfoCommand: StoreCommand {
             out.write("segment files\n")
             for seg in s.segments {
                 out.write("  \(seg.name)  \(Format.pad(Format.bytes(seg.bytes), 10))  \(seg.records) events\(seg.isActive ? "  (active)" : seg.isSealed ? "  (sealed)" : "")\n")
+            }
+            for seg in s.leftovers {
+                out.write("  \(seg.name)  \(Format.pad(Format.bytes(seg.bytes), 10))  leftover of an interrupted merge: not read, removed by the next writer\n")
             }
         }
         out.flush()
