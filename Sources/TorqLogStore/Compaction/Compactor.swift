@@ -60,12 +60,14 @@ public struct Compactor {
     public func removeRecords(olderThan cutoff: Int64) throws -> Report {
         var report = Report()
         report.bytesBefore = try totalBytes()
-        let sealed = try sealedSegments()
-        var prefix = true  // whole-segment deletion only from the oldest end, so segments stay contiguous
-        for s in sealed {
+        // Whole-segment deletion only from the oldest end (and before any WAL
+        // segment), so segments stay contiguous; rewrites keep a segment's range.
+        let deletable = Set(try sealedSegments().map(\.base))
+        var prefix = true
+        for s in try sealedSegments(allSealed: true) {
             let idx = s.index
             let expiresWhole = idx.recordCount == 0 || (idx.recordsWithoutTime == 0 && idx.maxTime < cutoff)
-            if prefix && expiresWhole {
+            if prefix && expiresWhole && deletable.contains(s.base) {
                 try Filesystem.remove(s.path)
                 try Filesystem.syncDirectory(directory.path)
                 report.segmentsDeleted += 1
