@@ -51,11 +51,25 @@ public struct RetentionPolicy: Sendable, Equatable {
     public static let fileName = "retention.json"
 
     /// The policy saved in `directory`, if any (writers apply it in the background).
-    public static func load(_ directory: StoreDirectory) -> RetentionPolicy? {
+    ///
+    /// - Throws: when `retention.json` exists but cannot be read, or is larger
+    ///   than 4 KiB (not a file torqlog wrote): a policy silently ignored
+    ///   would keep data the user asked to delete.
+    public static func load(_ directory: StoreDirectory) throws -> RetentionPolicy? {
         let path = directory.file(fileName)
-        guard let size = Filesystem.fileSize(path), size < 4096, let file = try? OwnedFile.open(path, flags: O_RDONLY) else { return nil }
+        let file: OwnedFile
+        do {
+            file = try OwnedFile.open(path, flags: O_RDONLY)
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            return nil
+        }
+        let size = try file.size()
+        guard size <= 4096 else {
+            throw StoreError(.invalidArgument, path: path, "\(size) bytes: not a retention policy torqlog wrote (at most 4096 bytes)")
+        }
         var raw = [UInt8](repeating: 0, count: Int(size))
-        guard (try? raw.withUnsafeMutableBytes({ try file.read(into: $0.baseAddress!, count: $0.count, at: 0) })) == Int(size) else { return nil }
+        let n = try raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: 0) }
+        raw.removeSubrange(n...)
         let text = String(decoding: raw, as: UTF8.self)
         func number(_ key: String) -> Double? {
             guard let r = text.range(of: "\"\(key)\":") else { return nil }

@@ -166,6 +166,10 @@ public final class LogWriter: Sendable {
         }
         try Filesystem.makeDirectory(directory.path)
         let lock = try StoreLock.acquire(directory)
+        var retention = options.retention
+        if retention == nil && options.applySavedRetention && options.sealClosedSegments {
+            retention = try RetentionPolicy.load(directory)
+        }
         let recovered = try WALRecovery(directory, resumingAfter: failure)
         let position = DurablePosition(segment: recovered.base, offset: recovered.size, sequence: recovered.nextSequence)
         self.directory = directory
@@ -182,8 +186,7 @@ public final class LogWriter: Sendable {
             self.syncer = nil
         }
         if options.sealClosedSegments {
-            let sealer = BackgroundSealer(directory: directory,
-                                          retention: options.retention ?? (options.applySavedRetention ? RetentionPolicy.load(directory) : nil))
+            let sealer = BackgroundSealer(directory: directory, retention: retention)
             for closed in recovered.closedSegments { sealer.enqueue(closed) }
             self.sealer = sealer
         } else {

@@ -52,7 +52,7 @@ struct CompactCommand: StoreCommand {
     private func compact(_ writer: LogWriter) throws {
         try writer.sealAll()
         let compactor = Compactor(writer: writer)
-        var policy = RetentionPolicy.load(store)
+        var policy = try RetentionPolicy.load(store)
         if retentionDays != nil || maxBytes != nil {
             policy = RetentionPolicy(maxAgeNanoseconds: retentionDays.flatMap { RetentionPolicy.days($0).maxAgeNanoseconds }, maxBytes: maxBytes)
             try policy?.save(store)

@@ -30,7 +30,7 @@ struct InfoCommand: StoreCommand {
             o += ",\"first_event_time\":\(first.map(Format.jsonString) ?? "null"),\"last_event_time\":\(last.map(Format.jsonString) ?? "null")"
             o += ",\"first_sequence\":\(s.firstSequence.map(String.init) ?? "null"),\"last_sequence\":\(s.lastSequence.map(String.init) ?? "null")"
             o += ",\"types\":{" + s.types.sorted { $0.key < $1.key }.map { "\(Format.jsonString($0.key)):\($0.value)" }.joined(separator: ",") + "}"
-            let r = RetentionPolicy.load(store)
+            let r = try RetentionPolicy.load(store)
             o += ",\"retention_days\":" + (r?.maxAgeNanoseconds.map { Format.fixed(Double($0) / 86_400e9, 4) } ?? "null")
             o += ",\"retention_max_bytes\":" + (r?.maxBytes.map(String.init) ?? "null")
             o += ",\"sealed_bytes\":\(s.sealedBytes),\"sealed_jsonl_bytes\":\(s.sealedJSONLBytes)"
@@ -53,7 +53,7 @@ struct InfoCommand: StoreCommand {
             out.write("events       \(s.records)" + (s.lastSequence.map { "  (sequence \(s.firstSequence ?? 0)…\($0))" } ?? "") + "\n")
             out.write("runs         \(s.runs)" + (s.recordsWithoutRun > 0 ? "  (+\(s.recordsWithoutRun) events without run_id)" : "") + "\n")
             out.write("disk usage   \(Format.bytes(s.bytesOnDisk))  (payload \(Format.bytes(s.payloadBytes)))\n")
-            if let r = RetentionPolicy.load(store) {
+            if let r = try RetentionPolicy.load(store) {
                 let days = r.maxAgeNanoseconds.map { Format.fixed(Double($0) / 86_400e9, 2) + " days" } ?? "no age limit"
                 let size = r.maxBytes.map { Format.bytes($0) } ?? "no size limit"
                 out.write("retention    \(days), \(size)  (applied by compact and by writers after sealing)\n")
