@@ -23,6 +23,7 @@ final class StoreLock: Sendable {
         if flock(file.fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK else { throw StoreError.lastError(.flock, path: path) }
+            // The holder's pid, for the message only: unreadable, it is "another process".
             var raw = [UInt8](repeating: 0, count: 32)
             let n = (try? raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: 32, at: 0) }) ?? 0
             let text = String(decoding: raw[0..<n], as: UTF8.self).trimmingWhitespace()
@@ -31,8 +32,7 @@ final class StoreLock: Sendable {
         }
         try file.truncate(to: 0)
         let pid = Array("\(getpid())\n".utf8)
-        let written = pid.withUnsafeBytes { pwrite(file.fd, $0.baseAddress, $0.count, 0) }
-        guard written == pid.count else { throw StoreError.lastError(.write, path: path) }
+        try pid.withUnsafeBytes { try file.writeAll($0, at: 0) }
         return StoreLock(file: file)
     }
 }
