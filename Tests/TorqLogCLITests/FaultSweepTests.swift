@@ -168,13 +168,9 @@ struct FaultSweepTests {
             #expect(first?.path == store + "/LOCK", "the first write of a writer is its pid into LOCK: \(log.calls(.write))")
             #expect(log.injections.first?.short == true, "\(fault): \(log.injections)")
             #expect(!r.signaled && r.status == 74, "\(fault): \(r.summary)")
-            // A short write sets no errno. Retrying the rest meets the ENOSPC; not retrying must
-            // not report the errno an unrelated earlier call left behind.
-            withKnownIssue("StoreLock.acquire neither retries a short pwrite of the pid nor sets an errno for it: it reports a stale one") {
-                #expect(r.stderrText.contains("\(store)/LOCK: write failed: No space left on device (errno 28)")
-                        || (r.stderrText.contains("\(store)/LOCK: ") && !r.stderrText.contains("(errno")),
-                        "\(fault): \(r.stderrText)")
-            }
+            // A short write sets no errno: the writer writes the rest, which meets the ENOSPC,
+            // and reports that (never the errno an unrelated earlier call left behind).
+            #expect(r.stderrText.contains("\(store)/LOCK at byte 2: write failed: No space left on device (errno 28)"), "\(fault): \(r.stderrText)")
         }
     }
 
