@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "TorqLogStore", targets: ["TorqLogStore"]),
         .library(name: "TorqTelemetry", targets: ["TorqTelemetry"]),
+        .library(name: "TorqJSON", targets: ["TorqJSON"]),
         .executable(name: "torqlog", targets: ["torqlog"]),
     ],
     dependencies: [
@@ -39,33 +40,68 @@ let package = Package(
             cxxSettings: [.define("SIMDJSON_THREADS_ENABLED", to: "1")],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        // JSON bytes: the simdjson line parser, RFC 3339, the JSON writer and
+        // tree parser, byte sources. Knows no field names of its own.
+        .target(name: "TorqJSON", dependencies: ["CSimdJSON", "CZlib", .product(name: "SystemPackage", package: "swift-system")]),
+        // The log-structured store: WAL and sealed segments, readers, compaction.
+        // Knows bytes, sequences and the keys a caller gives it; no event schema.
         .target(
             name: "TorqLogStore",
             dependencies: [
-                "CTorqSupport", "CSimdJSON", "CLZ4",
+                "TorqJSON", "CTorqSupport", "CLZ4",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
+        ),
+        // The telemetry event schema, its encoding and validation. Knows no store.
+        .target(
+            name: "TorqEvents",
+            dependencies: ["TorqJSON", "CSimdJSON", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // The PII filter: detectors and byte-exact redaction inside JSON.
+        .target(name: "TorqPrivacy", dependencies: ["TorqJSON"]),
+        // The collector, its sinks (store, JSONL, memory) and queries.
+        .target(
+            name: "TorqCollector",
+            dependencies: [
+                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The Tracer (swift-distributed-tracing) and the integration facade.
+        .target(
+            name: "TorqTracing",
+            dependencies: [
+                "TorqCollector", "TorqEvents", "TorqJSON",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ]
+        ),
+        // Views of a store: telemetry summary, compliance, trace views, OTLP encoding.
+        .target(
+            name: "TorqAnalysis",
+            dependencies: [
+                "TorqEvents", "TorqLogStore", "TorqJSON", "CSimdJSON",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The user-facing modules under one import.
+        .target(
+            name: "TorqTelemetry",
+            dependencies: ["TorqEvents", "TorqPrivacy", "TorqCollector", "TorqTracing", "TorqAnalysis"]
+        ),
+        // Workloads and process runners for the tests and the benchmarks (not shipped).
+        .target(
+            name: "TorqTestSupport",
+            dependencies: ["TorqTelemetry", "TorqLogStore", "TorqJSON", "CZlib"]
         ),
         .executableTarget(
             name: "torqlog",
             dependencies: [
-                "TorqLogStore",
-                "TorqTelemetry",
+                "TorqLogStore", "TorqTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        // Telemetry semantics: event schema, fast encoder, validation, compliance
-        // scanner, the collector, tracing and the integration facade.
-        .target(
-            name: "TorqTelemetry",
-            dependencies: [
-                "TorqLogStore", "CTorqSupport", "CSimdJSON", "CZlib",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "ServiceContextModule", package: "swift-service-context"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // System libsqlite3, for the benchmark's SQLite baseline.
@@ -81,23 +117,28 @@ let package = Package(
             dependencies: [
                 "TorqLogStore",
                 "TorqTelemetry",
+                "TorqTestSupport",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/TorqlogBench"
         ),
+        // Tests mirror the modules: one test target per module, and the
+        // command-line tests that run the built binary.
+        .testTarget(name: "TorqJSONTests", dependencies: ["TorqJSON", "TorqTestSupport"]),
+        .testTarget(name: "TorqLogStoreTests", dependencies: ["TorqLogStore", "TorqTestSupport"]),
+        .testTarget(name: "TorqEventsTests", dependencies: ["TorqEvents", "TorqTestSupport"]),
+        .testTarget(name: "TorqPrivacyTests", dependencies: ["TorqPrivacy", "TorqTestSupport"]),
         .testTarget(
-            name: "TorqLogStoreTests",
-            dependencies: ["TorqLogStore"]
+            name: "TorqCollectorTests",
+            dependencies: ["TorqCollector", "TorqTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(
-            name: "TorqTelemetryTests",
-            dependencies: ["TorqTelemetry", "TorqLogStore", "torqlog", .product(name: "Logging", package: "swift-log")]
-        ),
+        .testTarget(name: "TorqTracingTests", dependencies: ["TorqTracing", "TorqTestSupport"]),
+        .testTarget(name: "TorqAnalysisTests", dependencies: ["TorqAnalysis", "TorqTestSupport"]),
         .testTarget(
             name: "TorqLogCLITests",
-            dependencies: ["TorqLogStore", "torqlog"]
+            dependencies: ["TorqLogStore", "TorqTelemetry", "TorqTestSupport", "torqlog"]
         ),
     ],
     swiftLanguageModes: [.v6],

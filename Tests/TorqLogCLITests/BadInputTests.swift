@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 
 /// Broken JSONL interleaved with good lines: each bad line is reported once as
 /// `FILE:LINE: reason`, every good line is stored, blank lines are skipped

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TorqTestSupport
 #if canImport(Glibc)
 import Glibc
+import TorqEvents
 #endif
 
 /// Every reader of the CLI on a store after every kind of compaction (FORMAT.md §1, §7, §8):

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TorqTestSupport
 #if canImport(Glibc)
 import Glibc
+import TorqEvents
 #endif
 
 /// Kill a writer with SIGKILL while it ingests under `--fsync always --ack`, again

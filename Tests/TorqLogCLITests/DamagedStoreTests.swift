@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 
 /// Damage made by hand to a store's files, as the CLI sees it: `verify` reports it
 /// and fails, readers refuse to return bad data, a writer refuses to open over it,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 
 /// `torqlog demo`: writes sample agent activity, then shows `info` and a replay.
 @Suite("demo")

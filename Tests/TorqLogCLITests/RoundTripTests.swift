@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 
 /// Ingest a generated workload, read it back every way the CLI offers, and
 /// compare with what the test computes on its own from the input.

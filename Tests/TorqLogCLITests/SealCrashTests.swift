@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 
 /// Kills `torqlog seal` and `torqlog compact` with SIGKILL, at named points of
 /// their protocols and at random moments, and checks that nothing is lost or

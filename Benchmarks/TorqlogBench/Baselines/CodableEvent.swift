@@ -1,5 +1,6 @@
 import Foundation
 import TorqTelemetry
+import TorqJSON
 
 /// The naive baselines' event: one Codable struct with every field of the
 /// five event types (optional ones left nil), encoded by Foundation's

@@ -1,6 +1,7 @@
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
+import TorqJSON
 #endif
 
 /// Reads a JSONL file in 4 MiB chunks and hands out its lines (without the

@@ -2,6 +2,7 @@ import CSQLite
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
+import TorqJSON
 #endif
 
 /// The seed's default storage, done well, against the system libsqlite3:

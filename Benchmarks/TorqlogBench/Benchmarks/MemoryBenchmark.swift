@@ -1,6 +1,7 @@
 import TorqTelemetry
 #if canImport(Glibc)
 import Glibc
+import TorqTestSupport
 #endif
 
 /// memory: the collector's resident memory at its default settings under

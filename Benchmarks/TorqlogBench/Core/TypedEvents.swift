@@ -1,5 +1,7 @@
 import TorqLogStore
 import TorqTelemetry
+import TorqJSON
+import TorqTestSupport
 
 /// Typed events for the collector benchmarks: made before the timed part
 /// (so generation is not timed) by TorqTelemetry's `SampleWorkload`, the

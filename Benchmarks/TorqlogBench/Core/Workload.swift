@@ -1,5 +1,6 @@
 import Foundation
 import TorqLogStore
+import TorqJSON
 
 /// The benchmark's input: a deterministic, realistic JSONL file of agent
 /// telemetry, written once per invocation and read by every benchmark.

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import TorqJSON
 #endif
 
 /// Copies (or moves) sealed segments to another directory that is itself a

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import TorqJSON
 #endif
 
 /// Reads JSONL from a file descriptor and appends every valid line to a store

@@ -1,3 +1,4 @@
+import TorqJSON
 /// What ``LineValidator/add(_:count:to:)`` made of one line.
 enum LineVerdict {
     /// Empty or only spaces, tabs and carriage returns: skipped silently.

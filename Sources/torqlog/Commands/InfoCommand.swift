@@ -1,5 +1,6 @@
 import ArgumentParser
 import TorqLogStore
+import TorqJSON
 
 /// `torqlog info`: what is in the store.
 struct InfoCommand: StoreCommand {

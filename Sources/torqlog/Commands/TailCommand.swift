@@ -1,5 +1,6 @@
 import ArgumentParser
 import TorqLogStore
+import TorqJSON
 
 /// `torqlog tail`: the last events, and with -f the new ones as they arrive.
 struct TailCommand: StoreCommand {

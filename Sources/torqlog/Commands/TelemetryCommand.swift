@@ -1,6 +1,7 @@
 import ArgumentParser
 import TorqLogStore
 import TorqTelemetry
+import TorqJSON
 
 /// `torqlog telemetry`: what the store's events add up to — counts, runs,
 /// sessions, error rates, per-tool and per-model durations, tokens, memory

@@ -1,4 +1,5 @@
 import TorqLogStore
+import TorqJSON
 
 /// Turns an event's JSON into one readable line of text: its type and the
 /// fields that matter for that type (the telemetry schema's key fields).

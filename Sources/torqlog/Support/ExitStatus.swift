@@ -1,4 +1,5 @@
 import SystemPackage
+import TorqJSON
 import TorqLogStore
 import TorqTelemetry
 
@@ -28,8 +29,14 @@ enum ExitStatus {
         switch error {
         case let e as StoreError: return of(e)
         case let e as TelemetryError:
-            if let store = e.storeError { return of(store) }
-            return failure
+            // A store or source error keeps its errno (and, for the store, its operation).
+            guard let errno = e.errno else { return failure }
+            if errno == .permissionDenied || errno == .notPermitted { return noPermission }
+            if e.operation == FileOperation.create.rawValue { return cannotCreate }
+            return ioError
+        case let e as InputError:
+            guard let errno = e.errno else { return failure }
+            return errno == .permissionDenied || errno == .notPermitted ? noPermission : ioError
         default: return nil
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
+import TorqJSON
 #endif
 
 /// A point in time given on the command line, in nanoseconds since the epoch.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 @Suite struct CompactionTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 /// `Fixtures/v1/` pins format version 1: a store written by this version and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 /// `Fixtures/v2/` pins format version 2: sealed segments and an active WAL

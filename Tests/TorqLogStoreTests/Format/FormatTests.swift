@@ -1,4 +1,5 @@
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 @Suite struct FormatTests {

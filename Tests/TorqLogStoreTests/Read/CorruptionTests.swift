@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 /// Flips bits in real segment files and checks that `verify` and the readers

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import SystemPackage
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 /// A failed write or sync fails the writer for good (FORMAT.md §3, "After a

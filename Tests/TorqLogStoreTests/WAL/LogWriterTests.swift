@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TorqTestSupport
 @testable import TorqLogStore
 
 @Suite struct LogWriterTests {

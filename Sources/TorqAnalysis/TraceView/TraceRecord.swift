@@ -1,0 +1,188 @@
+import CSimdJSON
+import TorqLogStore
+import TorqEvents
+import TorqJSON
+
+/// One record of a run, parsed for tracing: the header fields every event
+/// has, and the rest of its top-level fields.
+struct TraceRecord {
+    /// `event_type`.
+    var eventType: String
+    /// `timestamp`, nanoseconds since the Unix epoch.
+    var timestamp: Int64
+    /// `event_id`, when present.
+    var eventID: String?
+    /// `run_id`, when present.
+    var runID: String?
+    /// `session_id`, when present.
+    var sessionID: String?
+    /// `trace_id`, when present.
+    var traceID: TraceID?
+    /// `span_id`, when present.
+    var spanID: SpanID?
+    /// `parent_span_id`, when present.
+    var parentSpanID: SpanID?
+    /// `attributes`, when an object.
+    var attributes: [String: TelemetryValue]
+    /// Every other top-level field (`name`, `status`, `tool_name`, …).
+    var fields: TraceFieldMap
+
+    /// A record with these header fields and nothing else (for ``TraceRecordScanner``).
+    init(eventType: String, timestamp: Int64) {
+        self.eventType = eventType
+        self.timestamp = timestamp
+        attributes = [:]
+        fields = TraceFieldMap()
+    }
+
+    /// Parses one JSON event. Needs an object with a string `event_type` and
+    /// an RFC 3339 `timestamp`; ids, when present and not null, must be
+    /// lowercase hex of the right length (W3C trace context).
+    init(json: UnsafeBufferPointer<UInt8>) throws(TraceInputError) {
+        let root: TelemetryValue
+        do {
+            root = try JSONTreeParser.parse(json)
+        } catch {
+            throw TraceInputError("invalid JSON at byte \(error.offset): \(error.message)")
+        }
+        guard case .object(var fields) = root else { throw TraceInputError("not a JSON object") }
+        guard case .string(let type)? = fields.removeValue(forKey: "event_type") else {
+            throw TraceInputError(field: "event_type", "missing or not a string")
+        }
+        guard case .string(let stamp)? = fields.removeValue(forKey: "timestamp") else {
+            throw TraceInputError(field: "timestamp", "missing or not a string")
+        }
+        guard let time = RFC3339.parseNanoseconds(stamp) else {
+            throw TraceInputError(field: "timestamp", "not an RFC 3339 timestamp: \"\(stamp)\"")
+        }
+        eventType = type
+        timestamp = time
+        eventID = Self.takeString("event_id", &fields)
+        runID = Self.takeString("run_id", &fields)
+        sessionID = Self.takeString("session_id", &fields)
+        traceID = try Self.takeID("trace_id", &fields, digits: 32) { TraceID(hex: $0) }
+        spanID = try Self.takeID("span_id", &fields, digits: 16) { SpanID(hex: $0) }
+        parentSpanID = try Self.takeID("parent_span_id", &fields, digits: 16) { SpanID(hex: $0) }
+        if case .object(let attributes)? = fields["attributes"] {
+            self.attributes = attributes
+            fields["attributes"] = nil
+        } else {
+            self.attributes = [:]
+        }
+        self.fields = TraceFieldMap(fields)
+    }
+
+    private static func takeString(_ key: String, _ fields: inout [String: TelemetryValue]) -> String? {
+        guard case .string(let s)? = fields[key] else { return nil }
+        fields[key] = nil
+        return s
+    }
+
+    /// An id from the string `text` of a field whose value kind (simdjson's) is `kind`: nil for null or "", else it must parse.
+    static func id<ID>(_ text: String?, value kind: Int, key: String, digits: Int, _ parse: (String) -> ID?) throws(TraceInputError) -> ID? {
+        if kind == TQ_JSON_NULL { return nil }
+        guard let text else { throw TraceInputError(field: key, "not a string") }
+        if text.isEmpty { return nil }
+        guard let id = parse(text) else { throw TraceInputError(field: key, "not \(digits) lowercase hex digits (and not all zero): \"\(text)\"") }
+        return id
+    }
+
+    private static func takeID<ID>(_ key: String, _ fields: inout [String: TelemetryValue], digits: Int,
+                                   _ parse: (String) -> ID?) throws(TraceInputError) -> ID? {
+        switch fields.removeValue(forKey: key) {
+        case nil, .null?:
+            return nil
+        case .string(let s)? where s.isEmpty:
+            return nil
+        case .string(let s)?:
+            guard let id = parse(s) else {
+                throw TraceInputError(field: key, "not \(digits) lowercase hex digits (and not all zero): \"\(s)\"")
+            }
+            return id
+        default:
+            throw TraceInputError(field: key, "not a string")
+        }
+    }
+
+    // MARK: - Field access
+
+    /// The string field `key`.
+    func string(_ key: String) -> String? {
+        if case .string(let s)? = fields[key] { return s }
+        return nil
+    }
+
+    /// The numeric field `key` as a double.
+    func number(_ key: String) -> Double? {
+        switch fields[key] {
+        case .int(let i)?: return Double(i)
+        case .double(let d)?: return d.isFinite ? d : nil
+        default: return nil
+        }
+    }
+
+    /// The numeric field `key` as an integer, when it is one (`12.0` counts).
+    func integer(_ key: String) -> Int? {
+        switch fields[key] {
+        case .int(let i)?: return Int(exactly: i)
+        case .double(let d)?: return Int(exactly: d)
+        default: return nil
+        }
+    }
+
+    /// The boolean field `key`.
+    func bool(_ key: String) -> Bool? {
+        if case .bool(let b)? = fields[key] { return b }
+        return nil
+    }
+
+    /// The duration field of this event type, in milliseconds (≥ 0):
+    /// `execution_time_ms`, `response_time_ms`, `operation_time_ms`,
+    /// `routing_time_ms`, or `duration_ms` for `span_end`. Nil when the
+    /// type has none or the field is absent, negative or not a number.
+    var durationMs: Double? {
+        guard let key = Self.durationField[eventType], let ms = number(key), ms >= 0 else { return nil }
+        return ms
+    }
+
+    /// Which field holds the duration of each event type.
+    static let durationField: [String: String] = [
+        "tool_execution": "execution_time_ms", "model_interaction": "response_time_ms",
+        "memory_operation": "operation_time_ms", "routing_decision": "routing_time_ms", "span_end": "duration_ms",
+    ]
+
+    /// Whether the event reports a failure: `success` false, or a `status` of
+    /// `failed`, `error`, `failure` or `timeout` (any case).
+    var isFailure: Bool {
+        if bool("success") == false { return true }
+        guard let status = string("status") else { return false }
+        // The usual spellings first, without lowercasing.
+        switch status {
+        case "failed", "error": return true
+        case "completed", "ok", "started", "success": return false
+        default: return Self.failureStatuses.contains(status.lowercased())
+        }
+    }
+
+    /// Whether the event reports success: `success` true, or a `status` of `completed`, `ok` or `success`.
+    var isSuccess: Bool {
+        if isFailure { return false }
+        if bool("success") == true { return true }
+        guard let status = string("status") else { return false }
+        switch status {
+        case "completed", "ok": return true
+        default:
+            let lower = status.lowercased()
+            return lower == "completed" || lower == "ok" || lower == "success" || lower == "succeeded"
+        }
+    }
+
+    static let failureStatuses: Set<String> = ["failed", "error", "failure", "timeout", "timed_out"]
+
+    /// The message of a failure: `error_message`, else what the status or success field said.
+    var failureMessage: String {
+        if let message = string("error_message"), !message.isEmpty { return message }
+        if let status = string("status"), Self.failureStatuses.contains(status.lowercased()) { return "status \(status)" }
+        return "success false"
+    }
+}
