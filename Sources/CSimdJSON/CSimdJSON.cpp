@@ -5,6 +5,7 @@
 // computes an error offset runs only after simdjson has rejected the input.
 
 #include "CSimdJSON.h"
+#include <string>
 
 #include <simdjson.h>
 
@@ -24,6 +25,9 @@ struct tq_json_parser {
     size_t max_capacity;
     uint64_t generation = 1; // bumped by every parse; invalidates iterators
     bool has_object = false;
+    // The top-level keys tq_json_parse_object extracts (tq_json_parser_set_keys).
+    std::string keys[TQ_JSON_MAX_KEYS];
+    size_t key_count = 0;
 
     // simdjson always allocates at least MINIMAL_DOCUMENT_CAPACITY bytes and
     // would report CAPACITY for short lines under a tiny limit; the limit the
@@ -351,9 +355,21 @@ tq_json_parser *tq_json_parser_create(size_t max_capacity) {
 
 void tq_json_parser_destroy(tq_json_parser *p) { delete p; }
 
+int tq_json_parser_set_keys(tq_json_parser *p, const char *const *names, const size_t *lengths, size_t count) {
+    if (p == nullptr || count > TQ_JSON_MAX_KEYS) { return 0; }
+    try {
+        for (size_t i = 0; i < count; i++) { p->keys[i].assign(names[i], lengths[i]); }
+    } catch (...) {
+        return 0;
+    }
+    p->key_count = count;
+    return 1;
+}
+
 int tq_json_parse_object(tq_json_parser *p, const uint8_t *buf, size_t len, tq_json_object_info *out) {
     *out = tq_json_object_info{};
     out->error_offset = -1;
+    if (p == nullptr) { return finish(out, TQ_JSON_OTHER, "out of memory: no JSON parser", -1); }
     p->has_object = false;
     p->generation++;
 
@@ -378,21 +394,21 @@ int tq_json_parse_object(tq_json_parser *p, const uint8_t *buf, size_t len, tq_j
     p->root = root.get_object().value_unsafe();
     p->has_object = true;
 
-    // First occurrence of each wanted key wins; stop once all three are found.
-    int found = 0;
+    // First occurrence of each wanted key wins; stop once all are found.
+    size_t found = 0;
+    const size_t wanted = p->key_count;
     const auto end = p->root.end();
-    for (auto field = p->root.begin(); field != end && found < 3; ++field) {
+    for (auto field = p->root.begin(); field != end && found < wanted; ++field) {
         const char *key = field.key_c_str();
-        tq_json_key *slot = nullptr;
-        switch (field.key_length()) {
-        case 6: if (std::memcmp(key, "run_id", 6) == 0) { slot = &out->run_id; } break;
-        case 9: if (std::memcmp(key, "timestamp", 9) == 0) { slot = &out->timestamp; } break;
-        case 10: if (std::memcmp(key, "event_type", 10) == 0) { slot = &out->event_type; } break;
-        default: break;
-        }
-        if (slot != nullptr && slot->kind == TQ_JSON_KEY_ABSENT) {
-            fill_key(field.value(), slot);
-            found++;
+        const size_t length = field.key_length();
+        for (size_t k = 0; k < wanted; k++) {
+            tq_json_key *slot = &out->keys[k];
+            if (slot->kind == TQ_JSON_KEY_ABSENT && p->keys[k].size() == length
+                && std::memcmp(key, p->keys[k].data(), length) == 0) {
+                fill_key(field.value(), slot);
+                found++;
+                break;
+            }
         }
     }
     return finish(out, TQ_JSON_OK, error_message(SUCCESS), -1);
@@ -401,18 +417,18 @@ int tq_json_parse_object(tq_json_parser *p, const uint8_t *buf, size_t len, tq_j
 int tq_json_get_field(const tq_json_parser *p, const char *key, size_t key_len, tq_json_value *out) {
     *out = tq_json_value{};
     dom::element value;
-    if (!p->has_object || p->root.at_key(std::string_view(key, key_len)).get(value) != SUCCESS) { return 0; }
+    if (p == nullptr || !p->has_object || p->root.at_key(std::string_view(key, key_len)).get(value) != SUCCESS) { return 0; }
     fill_value(value, out);
     return 1;
 }
 
 size_t tq_json_field_count(const tq_json_parser *p) {
-    return p->has_object ? p->root.size() : 0;
+    return p != nullptr && p->has_object ? p->root.size() : 0;
 }
 
 void tq_json_fields_begin(const tq_json_parser *p, tq_json_field_iter *it) {
     iter_state state{};
-    if (p->has_object) {
+    if (p != nullptr && p->has_object) {
         state.it = p->root.begin();
         state.generation = p->generation;
     }
@@ -424,7 +440,7 @@ int tq_json_fields_next(const tq_json_parser *p, tq_json_field_iter *it,
                         const char **key, size_t *key_len, tq_json_value *out) {
     iter_state state;
     std::memcpy(&state, it, sizeof state);
-    if (!p->has_object || state.generation != p->generation || !(state.it != p->root.end())) { return 0; }
+    if (p == nullptr || !p->has_object || state.generation != p->generation || !(state.it != p->root.end())) { return 0; }
     *key = state.it.key_c_str();
     *key_len = state.it.key_length();
     fill_value(state.it.value(), out);

@@ -3,6 +3,7 @@ import TorqLogStore
 #if canImport(Glibc)
 import Glibc
 import TorqJSON
+import TorqEvents
 #endif
 
 /// The seed's default storage, done well, against the system libsqlite3:
@@ -35,7 +36,7 @@ enum SQLiteBaseline {
         try db.exec(schema)
         let insert = try db.prepare("INSERT INTO events (run_id, event_type, timestamp, json) VALUES (?1, ?2, ?3, ?4)")
         defer { sqlite3_finalize(insert) }
-        var parser = JSONLineParser(maxLineLength: 16 << 20)
+        var parser = JSONLineParser(maxLineLength: 16 << 20, keys: EventKeys.names)
         var reader = try LineReader(path: input)
         var events = 0
         var bytes: Int64 = 0
@@ -48,9 +49,9 @@ enum SQLiteBaseline {
             guard case .object(let keys) = parser.parse(line) else {
                 throw BenchError("sqlite baseline: line \(lineNumber) of \(input) is not a JSON object")
             }
-            bindText(insert, 1, keys.runID)
-            bindText(insert, 2, keys.eventType)
-            if let t = keys.timestamp.flatMap({ RFC3339.parseNanoseconds($0) }) {
+            bindText(insert, 1, keys[EventKeys.runSlot].bytes)
+            bindText(insert, 2, keys[EventKeys.typeSlot].bytes)
+            if let t = keys[EventKeys.timeSlot].bytes.flatMap({ RFC3339.parseNanoseconds($0) }) {
                 sqlite3_bind_int64(insert, 3, t)
             } else {
                 sqlite3_bind_null(insert, 3)

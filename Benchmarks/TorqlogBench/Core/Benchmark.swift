@@ -170,7 +170,7 @@ enum TorqlogIngest {
         let writer = try LogWriter(directory: StoreDirectory(store),
                                    options: LogWriter.Options(segmentSize: segmentSize, durability: durability,
                                                               sealClosedSegments: seal))
-        var ingester = JSONLIngester(writer: writer)
+        var ingester = JSONLIngester(writer: writer, indexing: .telemetry)
         var rejections: [String] = []
         ingester.onRejection = { rejections.append($0.description) }
         if let latency {

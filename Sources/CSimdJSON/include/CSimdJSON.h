@@ -3,8 +3,13 @@
 
 /*
  * A small C facade over simdjson's DOM parser (Debian libsimdjson-dev),
- * shaped for `torqlog ingest`: validate that a line is exactly one JSON
- * object and pull out a few top-level keys, without allocating per line.
+ * shaped for JSONL: validate that a line is exactly one JSON object and
+ * pull out up to TQ_JSON_MAX_KEYS top-level keys the caller names
+ * (tq_json_parser_set_keys), without allocating per line. It knows no
+ * field names of its own.
+ *
+ * Every function accepts a NULL parser (tq_json_parser_create failed) and
+ * treats it as one that never parsed an object.
  *
  * Threading: a parser is not thread-safe. Use one parser per thread (or
  * guard it). The read-only functions (tq_json_get_field, tq_json_field_count,
@@ -25,6 +30,9 @@ extern "C" {
 /// Number of bytes that must be *readable* (any content) right after the
 /// `len` input bytes passed to tq_json_parse_object. Equals SIMDJSON_PADDING.
 #define TQ_JSON_PADDING 64
+
+/// The most top-level keys one parser extracts on every parse.
+#define TQ_JSON_MAX_KEYS 4
 
 /// Opaque parser: simdjson's dom::parser plus the last parsed document.
 typedef struct tq_json_parser tq_json_parser;
@@ -94,11 +102,10 @@ typedef struct tq_json_object_info {
     /// simple re-scan and is approximate; -1 for numbers out of range.
     /// TQ_JSON_NOT_AN_OBJECT: the first non-whitespace byte.
     int64_t error_offset;
-    /// The first occurrence of the top-level keys "run_id", "event_type",
-    /// "timestamp" (all TQ_JSON_KEY_ABSENT unless error == TQ_JSON_OK).
-    tq_json_key run_id;
-    tq_json_key event_type;
-    tq_json_key timestamp;
+    /// The first occurrence of each key set with tq_json_parser_set_keys, in
+    /// that order (all TQ_JSON_KEY_ABSENT unless error == TQ_JSON_OK; the
+    /// slots past the number of keys set stay absent).
+    tq_json_key keys[TQ_JSON_MAX_KEYS];
 } tq_json_object_info;
 
 /// A generic JSON value from the last parsed document. Only the fields for
@@ -136,12 +143,19 @@ tq_json_parser *tq_json_parser_create(size_t max_capacity);
 /// Frees the parser and every pointer it handed out. NULL is a no-op.
 void tq_json_parser_destroy(tq_json_parser *p);
 
+/// Sets the top-level keys every later tq_json_parse_object extracts into
+/// tq_json_object_info.keys[0..count): names[i][0..lengths[i]) (copied).
+/// Returns 1, or 0 (keys unchanged) when count > TQ_JSON_MAX_KEYS, p is
+/// NULL or memory runs out. A new parser extracts no keys.
+int tq_json_parser_set_keys(tq_json_parser *p, const char *const *names, const size_t *lengths, size_t count);
+
 /// Validates that buf[0..len) is exactly one JSON object, optionally
 /// surrounded by JSON whitespace, with full validation of the whole input
 /// (syntax, UTF-8, string escapes, number ranges). `buf` may be NULL only if
 /// len is 0. REQUIRES: TQ_JSON_PADDING readable bytes after buf[len - 1]
 /// (their content is irrelevant and never modified).
 ///
+/// A NULL parser (one that could not be allocated) reports TQ_JSON_OTHER.
 /// Fills *out (always, on every path) and returns out->error. On TQ_JSON_OK
 /// the document stays available to tq_json_get_field & co. until the next
 /// call; on any error the previous document is gone.

@@ -6,14 +6,15 @@ import TorqJSON
 /// Parses and checks the events of batches, counting into its own tally.
 /// One per thread.
 struct BatchWorker: ~Copyable {
-    private var parser: SimdJSONParser
+    private var parser: JSONLineParser
     private(set) var tally: ComplianceTally
     private let filter: RecordFilter
     private let sources: [String]
 
     /// A worker; nil when the parser cannot be allocated.
     init?(filter: RecordFilter, sources: [String], maxExamples: Int) {
-        guard let parser = SimdJSONParser(maxLineLength: EventValidator.maxEventLength) else { return nil }
+        let parser = EventKeys.parser(maxLineLength: EventValidator.maxEventLength)
+        guard parser.handle != nil else { return nil }
         self.parser = parser
         tally = ComplianceTally(maxExamples: maxExamples)
         self.filter = filter
@@ -30,7 +31,7 @@ struct BatchWorker: ~Copyable {
         let isStore = batch.fromStore
         for i in 0..<batch.count {
             let record = batch.records[i]
-            let info = parser.parse(batch.bytes(of: record))
+            let info = parser.parseRaw(batch.bytes(of: record))
             let position = record.position
             let error = Int(info.error)
             if error != TQ_JSON_OK {
@@ -43,7 +44,7 @@ struct BatchWorker: ~Copyable {
             }
             if filtering, !matches(info) { continue }
             let check = parser.checkObject(info)
-            tally.add(check, typeName: info.event_type, source: source, position: position) {
+            tally.add(check, typeName: info.key(EventKeys.typeSlot), source: source, position: position) {
                 Self.location(sources[source], isStore: isStore, position: position, segment: record.segment)
             }
         }
@@ -58,11 +59,11 @@ struct BatchWorker: ~Copyable {
     /// `run_id` and `event_type` must be strings equal to the wanted ones;
     /// with `since`/`until`, the `timestamp` must parse (leniently, as at ingest).
     private func matches(_ info: tq_json_object_info) -> Bool {
-        if let run = filter.runKey, !Self.equals(info.run_id, run) { return false }
-        if let type = filter.type, !Self.equals(info.event_type, type) { return false }
+        if let run = filter.runKey, !Self.equals(info.key(EventKeys.runSlot), run) { return false }
+        if let type = filter.type, !Self.equals(info.key(EventKeys.typeSlot), type) { return false }
         if filter.since != nil || filter.until != nil {
-            guard Int(info.timestamp.kind) == TQ_JSON_KEY_STRING, let str = info.timestamp.str,
-                  let time = RFC3339.parseNanoseconds(UnsafeRawBufferPointer(start: str, count: info.timestamp.len))
+            guard Int(info.key(EventKeys.timeSlot).kind) == TQ_JSON_KEY_STRING, let str = info.key(EventKeys.timeSlot).str,
+                  let time = RFC3339.parseNanoseconds(UnsafeRawBufferPointer(start: str, count: info.key(EventKeys.timeSlot).len))
             else { return false }
             if let since = filter.since, time < since { return false }
             if let until = filter.until, time >= until { return false }

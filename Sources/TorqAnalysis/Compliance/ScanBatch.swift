@@ -11,7 +11,7 @@ final class ScanBatch: @unchecked Sendable {
     static let defaultCapacity = 512 << 10
     /// Records a batch holds before it is handed over.
     static let maxRecords = 2048
-    private static let padding = SimdJSONParser.requiredPadding
+    private static let padding = JSONLineParser.requiredPadding
 
     /// Where one record is and where it came from.
     struct Record {

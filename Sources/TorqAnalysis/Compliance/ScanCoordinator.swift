@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import TorqEvents
 #endif
+import TorqEvents
 
 /// What the threads of a scan share: the units of input still to read, the
 /// batches ready to parse, the free batches, and the first error.

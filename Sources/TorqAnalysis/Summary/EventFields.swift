@@ -96,7 +96,7 @@ struct EventFields: ~Copyable {
 
     /// Reads the fields of the object `parser` parsed last.
     @inline(__always)
-    mutating func read(from parser: borrowing SimdJSONParser) {
+    mutating func read(from parser: borrowing JSONLineParser) {
         for i in 0..<Self.count { values[i].kind = Int32(TQ_JSON_ABSENT) }
         var iterator = tq_json_field_iter()
         tq_json_fields_begin(parser.handle, &iterator)

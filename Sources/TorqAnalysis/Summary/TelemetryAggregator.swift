@@ -51,7 +51,7 @@ public struct TelemetryAggregator: ~Copyable {
     /// Names longer than this many bytes are cut (at a UTF-8 boundary) and marked `…`.
     public static let maxNameBytes = 256
 
-    private var parser: SimdJSONParser
+    private var parser: JSONLineParser
     private var fields = EventFields()
     /// A copy of the event with the parser's padding after it.
     private var buffer: UnsafeMutableRawPointer
@@ -83,12 +83,13 @@ public struct TelemetryAggregator: ~Copyable {
 
     /// An empty aggregator. Throws `.outOfMemory` when the parser cannot be allocated.
     public init(limits: Limits = Limits()) throws(TelemetryError) {
-        guard let parser = SimdJSONParser(maxLineLength: EventValidator.maxEventLength) else {
+        let parser = EventKeys.parser(maxLineLength: EventValidator.maxEventLength)
+        guard parser.handle != nil else {
             throw TelemetryError(.outOfMemory, "cannot allocate the JSON parser")
         }
         self.parser = parser
         bufferCapacity = Self.defaultBufferCapacity
-        buffer = .allocate(byteCount: bufferCapacity + SimdJSONParser.requiredPadding, alignment: 64)
+        buffer = .allocate(byteCount: bufferCapacity + JSONLineParser.requiredPadding, alignment: 64)
         key = .allocate(byteCount: Self.keyCapacity, alignment: 8)
         runs = DistinctCounter(exactLimit: limits.exactDistinct)
         sessions = DistinctCounter(exactLimit: limits.exactDistinct)
@@ -291,13 +292,13 @@ public struct TelemetryAggregator: ~Copyable {
             // An event larger than the buffer: a buffer of its own size (at
             // most the parser's limit plus one byte, which it then refuses).
             let size = min(n, EventValidator.maxEventLength + 1)
-            let big = UnsafeMutableRawPointer.allocate(byteCount: size + SimdJSONParser.requiredPadding, alignment: 64)
+            let big = UnsafeMutableRawPointer.allocate(byteCount: size + JSONLineParser.requiredPadding, alignment: 64)
             defer { big.deallocate() }
             if let base = bytes.baseAddress { big.copyMemory(from: base, byteCount: size) }
-            return parser.parse(UnsafeRawBufferPointer(start: big, count: size))
+            return parser.parseRaw(UnsafeRawBufferPointer(start: big, count: size))
         }
         if let base = bytes.baseAddress, n > 0 { buffer.copyMemory(from: base, byteCount: n) }
-        return parser.parse(UnsafeRawBufferPointer(start: buffer, count: n))
+        return parser.parseRaw(UnsafeRawBufferPointer(start: buffer, count: n))
     }
 
     /// Whether a status names a failure: `error`, `failed`, `failure`, `timeout`, in any ASCII case.

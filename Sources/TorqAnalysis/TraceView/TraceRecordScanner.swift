@@ -13,13 +13,14 @@ import TorqEvents
 /// would), and a record with any array or object value (`attributes`
 /// included) is decoded whole: the fast path for flat records.
 final class TraceRecordScanner {
-    private var parser: SimdJSONParser
+    private var parser: JSONLineParser
     private var buffer: [UInt8] = []
     private let keepAll: Bool
 
     /// A scanner; nil when simdjson cannot allocate its parser.
     init?(keepAll: Bool = false) {
-        guard let parser = SimdJSONParser(maxLineLength: 1 << 30) else { return nil }
+        let parser = EventKeys.parser(maxLineLength: 1 << 30)
+        guard parser.handle != nil else { return nil }
         self.parser = parser
         self.keepAll = keepAll
     }
@@ -97,8 +98,8 @@ final class TraceRecordScanner {
     func scan(_ json: UnsafeRawBufferPointer) throws(TraceInputError) -> TraceRecord {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: json)
-        buffer.append(contentsOf: repeatElement(0x20, count: SimdJSONParser.requiredPadding))
-        let info = buffer.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<json.count])) }
+        buffer.append(contentsOf: repeatElement(0x20, count: JSONLineParser.requiredPadding))
+        let info = buffer.withUnsafeBytes { parser.parseRaw(UnsafeRawBufferPointer(rebasing: $0[0..<json.count])) }
         guard Int(info.error) == TQ_JSON_OK else {
             // Let the strict parser say precisely what is wrong.
             _ = try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))

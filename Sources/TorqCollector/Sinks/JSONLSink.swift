@@ -217,7 +217,7 @@ final class JSONLSink: EventSink, @unchecked Sendable {
     func events(matching query: EventQuery) throws -> [StoredEvent] {
         let source: any ByteSource = gzip ? try GzipByteSource(path: path) : try FileByteSource(path: path)
         let reader = LineReader(source: source, maxLineLength: FrameHeader.maxPayloadLength)
-        var parser = JSONLineParser(maxLineLength: FrameHeader.maxPayloadLength)
+        var parser = EventKeys.parser(maxLineLength: FrameHeader.maxPayloadLength)
         var padded: [UInt8] = []
         var found: [StoredEvent] = []
         while found.count < query.limit ?? .max, let next = try reader.next() {
@@ -235,9 +235,9 @@ final class JSONLSink: EventSink, @unchecked Sendable {
             guard case .object(let keys) = outcome else {
                 throw TelemetryError(.invalidSource, path: path, "line \(number): not a JSON object")
             }
-            let run = keys.runID.map { String(decoding: $0, as: UTF8.self) }
-            let type = keys.eventType.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
+            let run = keys[EventKeys.runSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
+            let type = keys[EventKeys.typeSlot].bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let time = keys[EventKeys.timeSlot].bytes.flatMap { RFC3339.parseNanoseconds($0) }
             if query.matches(runID: run, type: type, time: time) { found.append(StoredEvent(json: Array(line))) }
         }
         return found

@@ -18,6 +18,11 @@ public struct EventSchema: Sendable, Hashable {
     /// in recommendations (e.g. `recordToolExecution`).
     public let recordedBy: String
 
+    /// The names of the common fields the store indexes and the scanners filter on.
+    package static let typeField = "event_type"
+    package static let runField = "run_id"
+    package static let timeField = "timestamp"
+
     /// The fields every event has, first in every event.
     public static let commonFields: [FieldDefinition] = [
         FieldDefinition("event_id", .string, .required, "Unique id of the event (a UUID by convention).",

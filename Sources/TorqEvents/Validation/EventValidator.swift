@@ -14,7 +14,7 @@ import CSimdJSON
 /// A validator owns a parser and is not shareable between threads
 /// (`~Copyable`); make one per thread.
 public struct EventValidator: ~Copyable {
-    private var parser: SimdJSONParser
+    private var parser: JSONLineParser
     private var scratch: [UInt8] = []
 
     /// The longest event accepted, in bytes (the store's record limit, 16 MiB);
@@ -23,9 +23,8 @@ public struct EventValidator: ~Copyable {
 
     /// A validator; throws ``TelemetryError/Kind/outOfMemory`` when the parser cannot be allocated.
     public init() throws(TelemetryError) {
-        guard let parser = SimdJSONParser(maxLineLength: Self.maxEventLength) else {
-            throw TelemetryError(.outOfMemory, "cannot allocate the JSON parser")
-        }
+        let parser = EventKeys.parser()
+        guard parser.handle != nil else { throw TelemetryError(.outOfMemory, "cannot allocate the JSON parser") }
         self.parser = parser
     }
 
@@ -33,7 +32,7 @@ public struct EventValidator: ~Copyable {
     public mutating func validate(json: UnsafeRawBufferPointer) -> EventValidation {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: json)
-        scratch.append(contentsOf: repeatElement(0x20, count: SimdJSONParser.requiredPadding))
+        scratch.append(contentsOf: repeatElement(0x20, count: JSONLineParser.requiredPadding))
         let count = json.count
         return scratch.withUnsafeBytes { padded in
             validatePadded(UnsafeRawBufferPointer(rebasing: padded[0..<count]))
@@ -55,9 +54,9 @@ public struct EventValidator: ~Copyable {
         validate(json: event.jsonBytes())
     }
 
-    /// `line` must be followed by `SimdJSONParser.requiredPadding` readable bytes.
+    /// `line` must be followed by `JSONLineParser.requiredPadding` readable bytes.
     private mutating func validatePadded(_ line: UnsafeRawBufferPointer) -> EventValidation {
-        let info = parser.parse(line)
+        let info = parser.parseRaw(line)
         guard Int(info.error) == TQ_JSON_OK else {
             return EventValidation(eventType: nil, isCompliant: false, fieldScore: 0,
                                    issues: [FieldIssue(field: "", reason: .notAnObject, detail: ParseFailure.describe(info))],
@@ -66,8 +65,9 @@ public struct EventValidator: ~Copyable {
         let check = parser.checkObject(info)
         let table = FieldTable.all[check.table]
         var typeName: String?
-        if Int(info.event_type.kind) == TQ_JSON_KEY_STRING, let str = info.event_type.str {
-            typeName = String(decoding: UnsafeRawBufferPointer(start: str, count: info.event_type.len), as: UTF8.self)
+        let type = info.key(EventKeys.typeSlot)
+        if Int(type.kind) == TQ_JSON_KEY_STRING, let str = type.str {
+            typeName = String(decoding: UnsafeRawBufferPointer(start: str, count: type.len), as: UTF8.self)
         }
         var issues: [FieldIssue] = []
         var recommendations: [FieldIssue] = []

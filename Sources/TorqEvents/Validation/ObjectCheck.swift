@@ -12,13 +12,13 @@ package struct ObjectCheck {
     package var isCompliant: Bool
 }
 
-extension SimdJSONParser {
+extension JSONLineParser {
     /// Checks the object from the last successful `parse` (whose result is
     /// `info`): one pass over its fields, no allocation. For a repeated key
     /// the first occurrence counts, as in the store's indexing.
     @inline(__always)
     package func checkObject(_ info: tq_json_object_info) -> ObjectCheck {
-        let tableIndex = FieldTable.index(ofType: info.event_type)
+        let tableIndex = FieldTable.index(ofType: info.key(EventKeys.typeSlot))
         let table = FieldTable.all[tableIndex]
         var statuses = SlotStatuses()
         // The facade's iterator, called directly: no closure, and the value is

@@ -1,13 +1,14 @@
 import CSimdJSON
 
-/// Validates JSONL lines and extracts the keys `torqlog ingest` indexes on.
+/// Validates JSONL lines and extracts the top-level keys its caller names.
 ///
 /// Wraps simdjson's DOM parser (through the `CSimdJSON` C facade): every
 /// line is fully validated (syntax, UTF-8, escapes, number ranges, the whole
-/// line), must be exactly one JSON object, and the first occurrences of the
-/// top-level keys `run_id`, `event_type` and `timestamp` are returned as
-/// views into the parser's own memory. Nothing is allocated per line on the
-/// success path.
+/// line), must be exactly one JSON object, and the first occurrences of up
+/// to ``maxKeys`` top-level keys given at creation (the store's ingester
+/// asks for the keys it indexes; the validator for the event type) are
+/// returned as views into the parser's own memory. Nothing is allocated per
+/// line on the success path. It knows no field names of its own.
 ///
 /// - Important: **Padding.** ``parse(_:)`` reads up to ``requiredPadding``
 ///   bytes past the end of the line it is given (simdjson's SIMD loads). The
@@ -36,11 +37,21 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     /// reported as ``JSONLineError/Kind/tooLong``.
     public let maxLineLength: Int
 
-    /// The C++ parser; nil only if it could not be allocated (then every line
-    /// is reported invalid with that reason, rather than trapping).
-    private let handle: OpaquePointer?
+    /// The most keys a parser extracts.
+    public static let maxKeys = Int(TQ_JSON_MAX_KEYS)
 
-    /// Creates a parser for lines of at most `maxLineLength` bytes.
+    /// The keys extracted on every parse, in slot order.
+    public let keys: [String]
+
+    /// The C++ parser; nil only if it could not be allocated (then every line
+    /// is reported invalid with that reason, rather than trapping). The
+    /// facade accepts nil everywhere. For the zero-allocation readers of this
+    /// package (the validator, the summary and trace scanners).
+    package let handle: OpaquePointer?
+
+    /// Creates a parser for lines of at most `maxLineLength` bytes that
+    /// extracts the first occurrence of each top-level key of `keys` (at most
+    /// ``maxKeys``; more are ignored) as ``ExtractedKeys`` slot `0..<keys.count`.
     ///
     /// Internal buffers are allocated lazily and sized for the longest line
     /// seen (about 14 bytes of memory per input byte); after a line longer
@@ -48,9 +59,34 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
     /// negative `maxLineLength` counts as 0. If the small parser object
     /// cannot be allocated, every `parse` reports the line invalid with that
     /// reason (no trap).
-    public init(maxLineLength: Int) {
+    public init(maxLineLength: Int, keys: [String] = []) {
         let limit = max(0, maxLineLength)
-        self.handle = tq_json_parser_create(limit)
+        let handle = tq_json_parser_create(limit)
+        let chosen = Array(keys.prefix(Self.maxKeys))
+        if let handle, !chosen.isEmpty {
+            // The names back to back in one buffer; the facade copies them.
+            let bytes: [CChar] = chosen.flatMap { $0.utf8.map { CChar(bitPattern: $0) } } + [0]  // never empty
+            let lengths = chosen.map { $0.utf8.count }
+            let ok = bytes.withUnsafeBufferPointer { all in
+                var starts: [UnsafePointer<CChar>?] = []
+                var at = 0
+                for length in lengths {
+                    starts.append(all.baseAddress.map { (base: UnsafePointer<CChar>) -> UnsafePointer<CChar> in base + at })
+                    at += length
+                }
+                return lengths.withUnsafeBufferPointer { l in tq_json_parser_set_keys(handle, starts, l.baseAddress, chosen.count) }
+            }
+            if ok == 0 {
+                // Out of memory copying a few short names: behave as an unallocated parser.
+                tq_json_parser_destroy(handle)
+                self.handle = nil
+                self.keys = chosen
+                self.maxLineLength = limit
+                return
+            }
+        }
+        self.handle = handle
+        self.keys = chosen
         self.maxLineLength = limit
     }
 
@@ -85,46 +121,45 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
         public var isPresentButNotString: Bool { self != .absent && self != .string }
     }
 
-    /// The first occurrences of `run_id`, `event_type` and `timestamp`.
-    ///
-    /// A buffer is non-nil exactly when the key's value is a string; it holds
-    /// the decoded UTF-8 (escapes resolved, valid UTF-8, may be empty) and is
-    /// valid only until the next ``JSONLineParser/parse(_:)``.
-    public struct ExtractedKeys {
-        /// Decoded `run_id` string, or nil if absent or not a string.
-        public var runID: UnsafeRawBufferPointer?
-        /// Decoded `event_type` string, or nil if absent or not a string.
-        public var eventType: UnsafeRawBufferPointer?
-        /// Decoded `timestamp` string, or nil if absent or not a string.
-        public var timestamp: UnsafeRawBufferPointer?
-        /// How `run_id` occurred.
-        public var runIDKind: KeyKind
-        /// How `event_type` occurred.
-        public var eventTypeKind: KeyKind
-        /// How `timestamp` occurred.
-        public var timestampKind: KeyKind
-
-        /// `true` if any of the three keys is present with a non-string value.
-        public var hasNonStringKey: Bool {
-            runIDKind.isPresentButNotString || eventTypeKind.isPresentButNotString
-                || timestampKind.isPresentButNotString
-        }
-
-        init(_ info: tq_json_object_info) {
-            (runID, runIDKind) = Self.convert(info.run_id)
-            (eventType, eventTypeKind) = Self.convert(info.event_type)
-            (timestamp, timestampKind) = Self.convert(info.timestamp)
-        }
+    /// One extracted top-level key: its decoded string bytes when its value
+    /// is a string (escapes resolved, valid UTF-8, may be empty), valid only
+    /// until the next ``JSONLineParser/parse(_:)``, and how it occurred.
+    public struct ExtractedKey {
+        /// The decoded string, or nil when absent or not a string.
+        public var bytes: UnsafeRawBufferPointer?
+        /// How the key occurred.
+        public var kind: KeyKind
 
         @inline(__always)
-        private static func convert(_ key: tq_json_key) -> (UnsafeRawBufferPointer?, KeyKind) {
+        init(_ key: tq_json_key) {
             switch Int(key.kind) {
-            case TQ_JSON_KEY_STRING: (UnsafeRawBufferPointer(start: key.str, count: key.len), .string)
-            case TQ_JSON_KEY_NULL: (nil, .null)
-            case TQ_JSON_KEY_NUMBER: (nil, .number)
-            case TQ_JSON_KEY_OTHER: (nil, .other)
-            default: (nil, .absent)
+            case TQ_JSON_KEY_STRING: (bytes, kind) = (UnsafeRawBufferPointer(start: key.str, count: key.len), .string)
+            case TQ_JSON_KEY_NULL: (bytes, kind) = (nil, .null)
+            case TQ_JSON_KEY_NUMBER: (bytes, kind) = (nil, .number)
+            case TQ_JSON_KEY_OTHER: (bytes, kind) = (nil, .other)
+            default: (bytes, kind) = (nil, .absent)
             }
+        }
+    }
+
+    /// The first occurrences of the parser's ``JSONLineParser/keys``, by slot.
+    public struct ExtractedKeys {
+        private let info: tq_json_object_info
+        /// The number of keys the parser extracts.
+        public let count: Int
+
+        init(_ info: tq_json_object_info, count: Int) {
+            self.info = info
+            self.count = count
+        }
+
+        /// The key in `slot` (`0..<count`; a slot past the keys is absent).
+        @inline(__always)
+        public subscript(slot: Int) -> ExtractedKey { ExtractedKey(info.key(slot)) }
+
+        /// `true` if any key is present with a non-string value.
+        public var hasNonStringKey: Bool {
+            (0..<count).contains { self[$0].kind.isPresentButNotString }
         }
     }
 
@@ -145,9 +180,19 @@ public struct JSONLineParser: ~Copyable, @unchecked Sendable {
         }
         let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self)
         if Int(tq_json_parse_object(handle, base, line.count, &info)) == TQ_JSON_OK {
-            return .object(ExtractedKeys(info))
+            return .object(ExtractedKeys(info, count: keys.count))
         }
         return .invalid(JSONLineError(info, maxLineLength: maxLineLength))
+    }
+
+    /// Validates one line and returns the facade's report as is (padding as
+    /// for ``parse(_:)``): for the hot loops of this package that read keys
+    /// and fields without building Swift values.
+    @inline(__always)
+    package mutating func parseRaw(_ line: UnsafeRawBufferPointer) -> tq_json_object_info {
+        var info = tq_json_object_info()
+        _ = tq_json_parse_object(handle, line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count, &info)
+        return info
     }
 
     // MARK: - Generic read access to the last parsed object
@@ -317,5 +362,19 @@ public struct JSONLineError: Error, Sendable, Hashable, CustomStringConvertible 
         guard let first = text.first else { return "unknown error" }
         if let second = text.dropFirst().first, second.isUppercase { return String(text) }
         return first.lowercased() + text.dropFirst()
+    }
+}
+
+extension tq_json_object_info {
+    /// The extracted key in `slot` (`0..<TQ_JSON_MAX_KEYS`); absent past that.
+    @inline(__always)
+    package func key(_ slot: Int) -> tq_json_key {
+        switch slot {
+        case 0: keys.0
+        case 1: keys.1
+        case 2: keys.2
+        case 3: keys.3
+        default: tq_json_key()
+        }
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import TorqJSON
 #endif
+import TorqJSON
 
 /// Copies (or moves) sealed segments to another directory that is itself a
 /// valid read-only store, verifying each copy by checksum before anything is

@@ -1,13 +1,13 @@
 #if canImport(Glibc)
 import Glibc
-import TorqJSON
 #endif
+import TorqJSON
 
 /// Reads JSONL from a file descriptor and appends every valid line to a store
 /// (the engine of `torqlog ingest`).
 ///
-/// Each non-empty line must be exactly one JSON object; its `run_id`,
-/// `event_type` and `timestamp` (when present as strings) become the frame's
+/// Each non-empty line must be exactly one JSON object; the string values of
+/// its ``IndexedKeys`` (the run, type and time keys the caller names) become the frame's
 /// run key, type tag and event time. Lines that are not — invalid JSON or
 /// UTF-8, not an object, longer than the 16 MiB record limit, starting with a
 /// byte order mark — are reported through `onRejection` with their line
@@ -74,7 +74,7 @@ public struct JSONLIngester: ~Copyable {
     /// - The result must again be exactly one JSON object, with no newline
     ///   byte, within the record limit: it is validated like an input line
     ///   (else the line is rejected, saying the transform produced it), and its
-    ///   own `run_id`, `event_type` and `timestamp` are indexed.
+    ///   own indexed keys are indexed.
     /// - A throw rejects the line, with the error's description as the reason
     ///   (counted, reported through `onRejection`, stops a `strict` ingest).
     /// - It must be safe to call from two threads at once: the lines of the
@@ -97,11 +97,15 @@ public struct JSONLIngester: ~Copyable {
     private let parallelMinimum = 64 << 10
     private var buffer: UnsafeMutableRawBufferPointer
 
-    /// An ingester appending to `writer`.
-    public init(writer: LogWriter) {
+    /// The keys indexed (run key, type tag, event time).
+    public let keys: IndexedKeys
+
+    /// An ingester appending to `writer`, indexing each line by `keys`.
+    public init(writer: LogWriter, indexing keys: IndexedKeys) {
         self.writer = writer
+        self.keys = keys
         self.pipeline = AppendPipeline(writer: writer)
-        self.validator = LineValidator(maxLine: FrameHeader.maxPayloadLength)
+        self.validator = LineValidator(maxLine: FrameHeader.maxPayloadLength, keys: keys)
         // Room for the longest line plus a read chunk, plus the parser's padding.
         self.buffer = .allocate(byteCount: FrameHeader.maxPayloadLength + (4 << 20) + JSONLineParser.requiredPadding, alignment: 64)
     }
@@ -222,7 +226,7 @@ public struct JSONLIngester: ~Copyable {
     ///   when its batch is full), and whether to stop (`strict` and a bad line).
     private mutating func parallelRound(_ base: UnsafeMutableRawPointer, from start: Int, split: Int, end: Int,
                                         source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
-        let worker = self.worker ?? ParseWorker(maxLine: maxLine)
+        let worker = self.worker ?? ParseWorker(maxLine: maxLine, keys: keys)
         self.worker = worker
         worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords,
                      transform: transform)

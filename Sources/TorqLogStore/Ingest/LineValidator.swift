@@ -21,9 +21,16 @@ struct LineValidator: ~Copyable {
     /// A transformed line followed by the parser's padding (kept for reuse).
     private var scratch: [UInt8] = []
 
-    init(maxLine: Int) {
+    init(maxLine: Int, keys: IndexedKeys) {
         self.maxLine = maxLine
-        self.parser = JSONLineParser(maxLineLength: maxLine)
+        self.parser = JSONLineParser(maxLineLength: maxLine, keys: keys.inSlotOrder)
+    }
+
+    /// Appends `line` to `batch`, indexed by the keys the parser extracted.
+    @inline(__always)
+    private func append(_ line: UnsafeRawBufferPointer, _ keys: JSONLineParser.ExtractedKeys, to batch: inout RecordBatch) throws {
+        let time = keys[IndexedKeys.timeSlot].bytes.flatMap { RFC3339.parseNanoseconds($0) }
+        try batch.append(payload: line, runKey: keys[IndexedKeys.runSlot].bytes, type: keys[IndexedKeys.typeSlot].bytes, time: time)
     }
 
     /// Validates one line (without its `\n`; a trailing `\r` is dropped) and
@@ -50,8 +57,7 @@ struct LineValidator: ~Copyable {
                 }
                 if let replaced { return try addTransformed(replaced, to: &batch) }
             }
-            let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
-            try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
+            try append(line, keys, to: &batch)
             return .stored(count)
         case .invalid(let error):
             return .rejected(reason: error.reason, byteOffset: error.byteOffset)
@@ -79,8 +85,7 @@ struct LineValidator: ~Copyable {
             let line = UnsafeRawBufferPointer(rebasing: raw[0..<bytes.count])
             switch parser.parse(line) {
             case .object(let keys):
-                let time = keys.timestamp.flatMap { RFC3339.parseNanoseconds($0) }
-                try batch.append(payload: line, runKey: keys.runID, type: keys.eventType, time: time)
+                try append(line, keys, to: &batch)
                 return .stored(bytes.count)
             case .invalid(let error):
                 return .rejected(reason: "the transform produced invalid JSON: \(error.reason)", byteOffset: error.byteOffset)

@@ -58,8 +58,8 @@ final class ParseWorker: @unchecked Sendable {
     /// The records of the last job; the owner takes them after `wait()`.
     var batch = RecordBatch()
 
-    init(maxLine: Int) {
-        validator = LineValidator(maxLine: maxLine)
+    init(maxLine: Int, keys: IndexedKeys) {
+        validator = LineValidator(maxLine: maxLine, keys: keys)
         let t = Thread { [self] in run() }
         t.name = "torqlog-parse"
         t.start()

@@ -95,7 +95,8 @@ struct IngestCommand: StoreCommand {
             Console.note("torqlog: recovered \(writer.recovery.segment): dropped a torn tail of \(writer.recovery.bytesDropped) bytes at byte \(writer.recovery.truncatedAt ?? 0) (\(writer.recovery.reason ?? ""))")
         }
 
-        var ingester = JSONLIngester(writer: writer)
+        // The telemetry schema's run, type and time fields are what the store indexes.
+        var ingester = JSONLIngester(writer: writer, indexing: .telemetry)
         ingester.strict = strict
         ingester.onRejection = { (r: JSONLIngester.Rejection) in Console.note(r.description) }
         let redactions = RedactionTally()

@@ -56,13 +56,13 @@ private func parse(_ parser: inout JSONLineParser, bytes: [UInt8]) -> Parsed {
     withPadded(bytes) { line in
         switch parser.parse(line) {
         case .object(let keys):
-            #expect((keys.runID != nil) == (keys.runIDKind == .string))
-            #expect((keys.eventType != nil) == (keys.eventTypeKind == .string))
-            #expect((keys.timestamp != nil) == (keys.timestampKind == .string))
+            #expect((keys[0].bytes != nil) == (keys[0].kind == .string))
+            #expect((keys[1].bytes != nil) == (keys[1].kind == .string))
+            #expect((keys[2].bytes != nil) == (keys[2].kind == .string))
             return .object(
-                runID: owned(keys.runID, keys.runIDKind),
-                eventType: owned(keys.eventType, keys.eventTypeKind),
-                timestamp: owned(keys.timestamp, keys.timestampKind))
+                runID: owned(keys[0].bytes, keys[0].kind),
+                eventType: owned(keys[1].bytes, keys[1].kind),
+                timestamp: owned(keys[2].bytes, keys[2].kind))
         case .invalid(let error):
             return .invalid(error)
         }
@@ -73,13 +73,36 @@ private func parse(_ parser: inout JSONLineParser, _ text: String) -> Parsed {
     parse(&parser, bytes: Array(text.utf8))
 }
 
+/// The keys these tests extract, in slots 0, 1, 2 (the ones the store indexes).
+private let testKeys = ["run_id", "event_type", "timestamp"]
+
 private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
-    JSONLineParser(maxLineLength: maxLineLength)
+    JSONLineParser(maxLineLength: maxLineLength, keys: testKeys)
 }
 
 // MARK: - Tests
 
 @Suite struct JSONLineParserTests {
+    @Test func extractsTheKeysItsCallerNamesInTheirSlots() {
+        var parser = JSONLineParser(maxLineLength: 1 << 20, keys: ["b", "a", "nested", "é"])
+        #expect(parser.keys == ["b", "a", "nested", "é"])
+        let got = withPadded(Array(#"{"a":"1","b":"2","c":"3","x":{"nested":"no"},"é":"4","a":"dup"}"#.utf8)) { line -> [String?] in
+            guard case .object(let keys) = parser.parse(line) else { return [] }
+            #expect(keys.count == 4)
+            return (0..<4).map { keys[$0].bytes.map { String(decoding: $0, as: UTF8.self) } }
+        }
+        #expect(got == ["2", "1", nil, "4"], "slot order is the caller's; nested keys do not count; the first occurrence wins")
+        // No keys: every slot absent; more than maxKeys: the rest ignored.
+        var none = JSONLineParser(maxLineLength: 1 << 20)
+        let absent = withPadded(Array(#"{"run_id":"r"}"#.utf8)) { line -> Bool in
+            guard case .object(let keys) = none.parse(line) else { return false }
+            return keys.count == 0 && keys[0].kind == .absent
+        }
+        #expect(absent)
+        let many = JSONLineParser(maxLineLength: 1 << 20, keys: ["a", "b", "c", "d", "e"])
+        #expect(many.keys == ["a", "b", "c", "d"])
+    }
+
     @Test func extractsAllThreeKeys() {
         var parser = makeParser()
         let result = parse(&parser, #"{"timestamp":"2026-11-25T17:36:48Z","run_id":"run-1","x":[1,{"run_id":"nested"}],"event_type":"step"}"#)
@@ -108,7 +131,7 @@ private func makeParser(maxLineLength: Int = 16 << 20) -> JSONLineParser {
         let outcome = withPadded(Array(#"{"run_id":5,"event_type":"e"}"#.utf8)) { line -> (Bool, Bool) in
             var parser = makeParser()
             guard case .object(let keys) = parser.parse(line) else { return (false, false) }
-            return (keys.hasNonStringKey, keys.runIDKind.isPresentButNotString)
+            return (keys.hasNonStringKey, keys[0].kind.isPresentButNotString)
         }
         #expect(outcome.0)
         #expect(outcome.1)

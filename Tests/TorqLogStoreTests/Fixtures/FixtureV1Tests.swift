@@ -48,7 +48,7 @@ import TorqTestSupport
     @Test func writingTheSameEventsAgainGivesTheSameBytes() throws {
         let tmp = TemporaryStore("fixture")
         let writer = try LogWriter(directory: tmp.directory, options: .init(segmentSize: 1500, durability: .always, sealClosedSegments: false))
-        var ingester = JSONLIngester(writer: writer)
+        var ingester = JSONLIngester(writer: writer, indexing: IndexedKeys(run: "run_id", type: "event_type", time: "timestamp"))
         let fd = open(Self.root + "/events.jsonl", O_RDONLY)
         #expect(fd >= 0)
         defer { close(fd) }
