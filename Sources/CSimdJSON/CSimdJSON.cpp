@@ -1,3 +1,4 @@
+// (One file on purpose: the whole C facade, so the C target stays one unit.)
 // C facade over simdjson's DOM parser; see include/CSimdJSON.h for the contract.
 //
 // Only simdjson's error-code API is used (no exceptions). The fast path is

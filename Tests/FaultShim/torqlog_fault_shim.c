@@ -1,3 +1,4 @@
+/* (One self-contained file on purpose: the tests build it with one cc call.) */
 /*
  * torqlog_fault_shim.c: an LD_PRELOAD library that counts, and on request
  * fails, the file operations a process makes on files under one directory.

@@ -1,3 +1,5 @@
+// Longer than most files: every reader is checked against one independent
+// expectation after each compaction, and the checks are shared.
 import Foundation
 import Testing
 import TorqTestSupport

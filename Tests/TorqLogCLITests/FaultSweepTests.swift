@@ -1,3 +1,5 @@
+// Longer than most files: the sweep's scenarios share one harness (the
+// starting stores, the checks after each fault) that reads best beside them.
 import Foundation
 import Testing
 import TorqTestSupport

@@ -1,3 +1,4 @@
+// Longer than most files: positive and negative cases for every detector.
 import Foundation
 import Testing
 import TorqTestSupport

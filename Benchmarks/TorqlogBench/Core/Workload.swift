@@ -1,3 +1,5 @@
+// Longer than most files: the benchmark's one workload generator, every
+// event type and its awkward cases together.
 import Foundation
 import TorqLogStore
 import TorqJSON

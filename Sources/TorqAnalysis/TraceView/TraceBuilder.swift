@@ -1,3 +1,6 @@
+// Longer than most files here: the span tree, its oddities (repeated starts,
+// cycles, missing parents) and the critical path are one algorithm over one
+// set of maps, and read best in one place.
 import TorqLogStore
 import TorqEvents
 import TorqJSON

@@ -1,3 +1,5 @@
+// Longer than most files here: one hand-written JSON walker (strings,
+// escapes, nesting, the sanitized fields) whose states belong together.
 import TorqJSON
 /// Redacts PII in the string values of one JSON object (one JSONL line),
 /// leaving every other byte as given: the engine of

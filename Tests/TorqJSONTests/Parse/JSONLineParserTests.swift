@@ -1,3 +1,5 @@
+// Longer than most files: the parser's whole input space (keys, every kind
+// of invalid line, padding, limits) in one suite.
 import Foundation
 import Testing
 import TorqTestSupport
