@@ -12,8 +12,9 @@ struct TorqLog: ParsableCommand {
         abstract: "An append-only event store for AI-agent telemetry, and the tools to read it.",
         discussion: """
             The store is a directory: --dir DIR, else $TORQLOG_DIR, else ~/.torqlog.
-            Exit status: 0 success; 1 failure (damaged or locked store, not found); 65 input data
-            rejected; 73 a file could not be created; 74 an I/O error (a failed read, write, sync
+
+            Exit status: 0 success; 1 failure (damaged or locked store, not found); 65 input data \
+            rejected; 73 a file could not be created; 74 an I/O error (a failed read, write, sync \
             or rename); 77 permission denied.
             """,
         version: "0.1.0",

@@ -8,8 +8,9 @@ struct CompactCommand: StoreCommand {
         abstract: "Apply retention (by age and size), merge small sealed segments, or erase one run everywhere.",
         discussion: """
             Seals the WAL first, then rewrites sealed segments crash-safely (temporary file, sync, rename).
-            --retention-days and --max-bytes are remembered in the store (retention.json) and applied by
-            every writer in the background after it seals a segment; without them the saved policy is applied.
+
+            --retention-days and --max-bytes are remembered in the store (retention.json) and applied by \
+            every writer in the background after it seals a segment; without them the saved policy is applied. \
             An event exactly at the age limit is kept; events without a timestamp never expire by age.
             """
     )

@@ -6,12 +6,13 @@ import TorqTelemetry
 struct ComplianceCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "compliance",
-        abstract: "Check events against the telemetry schema (≥ 95% compliant) and say what to fix.",
+        abstract: "Check events against the telemetry schema (at least 95% compliant) and say what to fix.",
         discussion: """
             Scans the store, or the SOURCEs given: a directory is a store (or an archive folder); \
             NNNNNNNNNNNNNNNNNNNN.wal / .lz4 a segment file; *.gz gzip-compressed JSONL; - standard input; \
             anything else JSONL. An event is compliant when it is a JSON object of one of the five event \
             types whose required fields are present, not null and valid (see `torqlog schema`).
+
             --min-score X exits 1 when the compliance score is below X (0.95 or 95%).
             """
     )
@@ -23,7 +24,7 @@ struct ComplianceCommand: StoreCommand {
     @Option(help: "text or json.")
     var format: ReportFormat = .text
 
-    @Option(name: .customLong("min-score"), help: ArgumentHelp("Exit 1 when the compliance score is below SCORE (0–1, or a percentage).", valueName: "SCORE"))
+    @Option(name: .customLong("min-score"), help: ArgumentHelp("Exit 1 when the compliance score is below SCORE (0 to 1, or a percentage).", valueName: "SCORE"))
     var minScore: Score?
 
     @Argument(help: ArgumentHelp("Stores, segment files, JSONL or JSONL.gz files (default: the store).", valueName: "SOURCE"))

@@ -11,20 +11,30 @@ struct TelemetryCommand: StoreCommand {
         commandName: "telemetry",
         abstract: "Summarize the events: counts by type, runs, sessions, error rates, tools, models, tokens, memory, routing.",
         discussion: """
-            Streams the store (or the events matching --event-type, --since, --until, --run) once, in bounded memory.
+            Streams the store (or the events matching --event-type, --since, --until, --run) once, in bounded memory. \
             Definitions:
-              events       records that are JSON objects; any other record is counted as unparsable, by reason.
-              runs         distinct run_id strings; sessions: distinct session_id strings. Exact (by 64-bit hash) up \
-            to 100,000 ids, then a HyperLogLog estimate (±0.8%), shown as "≈" (JSON: "exact": false).
-              error rate   events whose status is error, failed, failure or timeout (any case) or whose success is \
+
+            events: records that are JSON objects; any other record is counted as unparsable, by reason.
+
+            runs: distinct run_id strings; sessions: distinct session_id strings. Exact (by 64-bit hash) up \
+            to 100,000 ids, then a HyperLogLog estimate (standard error 0.8%), marked as an estimate (text: an \
+            approximately-equal sign before the count; JSON: "exact": false).
+
+            error rate: events whose status is error, failed, failure or timeout (any case) or whose success is \
             false, over events with a string status or a boolean success; per event type too.
-              tools        tool_execution events by tool_name: calls, errors, p50/p95/p99 of execution_time_ms.
-              models       model_interaction events by model_provider and model_name: calls, errors, prompt, \
+
+            tools: tool_execution events by tool_name: calls, errors, p50/p95/p99 of execution_time_ms.
+
+            models: model_interaction events by model_provider and model_name: calls, errors, prompt, \
             completion and total tokens (total_tokens, else prompt + completion), p50/p95/p99 of response_time_ms.
-              tokens       the same tokens by model_provider.
-              memory       memory_operation events by memory_type and operation_type: operations, errors, cache-hit \
+
+            tokens: the same tokens by model_provider.
+
+            memory: memory_operation events by memory_type and operation_type: operations, errors, cache-hit \
             rate (cache_hit true over boolean cache_hit), p50/p95/p99 of operation_time_ms.
-              routing      routing_decision events by routing_strategy: decisions and mean confidence_score (in [0, 1]).
+
+            routing: routing_decision events by routing_strategy: decisions and mean confidence_score (in [0, 1]).
+
             Percentiles are nearest-rank, from HDR histograms with two significant digits (within 1%). Tables keep \
             at most 1,000 distinct tools, models and memory pairs and 10,000 event types, providers and strategies; \
             the rest add up in an "(other)" row. Values of the wrong type or out of range are ignored and counted \

@@ -16,6 +16,7 @@ struct TraceCommand: StoreCommand {
             that span's events. A parent named by parent_span_id but never recorded is shown as "not recorded", \
             spanning its children. The critical path (marked *) runs from the root finishing last through, at each \
             level, the child finishing last.
+
             text: a tree that fits 80 columns (colour on a terminal unless NO_COLOR is set); --events lists each \
             span's events under it, --spans its ids, times and attributes. json: one document. svg: a waterfall. \
             html: the waterfall in a self-contained page with details on hover. A record that cannot be read is \
