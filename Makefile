@@ -1,12 +1,40 @@
 # torqlog: two entry points for a fresh Debian machine with Swift.
 #   make demo   installs what is missing, builds in release, runs `torqlog demo`
 #   make test   installs what is missing, runs `swift test`
+# and the usual pair for putting it on the system:
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, its manual pages, bash/zsh/fish completions
+#   make uninstall [PREFIX=...] [DESTDIR=]        removes exactly those files
 
 APT_PACKAGES := liblz4-dev lz4 libsimdjson-dev zlib1g-dev pkg-config libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: deps demo test build release clean
+# Installation directories (GNU conventions; DESTDIR is prepended to all of them for staged installs).
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR ?= $(DATAROOTDIR)/man
+MAN1DIR ?= $(MANDIR)/man1
+BASH_COMPLETION_DIR ?= $(DATAROOTDIR)/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(DATAROOTDIR)/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(DATAROOTDIR)/fish/vendor_completions.d
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+INSTALL_DATA ?= $(INSTALL) -m 0644
+
+# One manual page per command, as git does (torqlog.1, torqlog.ingest.1, ...): generate-manual --multi-page.
+# Keep this list in step with TorqLog's subcommands (`help` is argument-parser's own);
+# `make man` and InstallTests fail when they differ.
+TORQLOG_SUBCOMMANDS := ingest export replay tail seal compact archive verify info demo compliance schema telemetry trace help
+MAN_PAGES := torqlog.1 $(TORQLOG_SUBCOMMANDS:%=torqlog.%.1)
+# Where the GenerateManual plugin writes them (it builds every product in release first).
+MAN_BUILD_DIR := .build/plugins/GenerateManual/outputs/torqlog
+# The manual's date: the last commit's, so that the pages do not change from one build to the next.
+MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null)
+COMPLETION_BUILD_DIR := .build/completions
+
+.PHONY: deps demo test build release clean man completions install uninstall
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -39,6 +67,45 @@ test: deps
 	@# Smoke run of every benchmark on the debug build (exit status 2: the systems disagree on the event counts).
 	swift build --product torqlog-bench && swift build --product torqlog
 	.build/debug/torqlog-bench --events 3000 --repeat 1 --runs 1 --torqlog .build/debug/torqlog --quiet --format json > /dev/null
+
+# The manual pages, from the release binary's own description of its commands.
+man: release
+	rm -rf $(MAN_BUILD_DIR)
+	swift package plugin generate-manual --multi-page $(if $(MAN_DATE),--date $(MAN_DATE))
+	@# The blank line between two paragraphs of a discussion becomes mdoc's paragraph macro .Pp (groff and mandoc warn about blank lines).
+	sed -i 's/^$$/.Pp/' $(MAN_BUILD_DIR)/*.1
+	@missing=""; for page in $(MAN_PAGES); do [ -f $(MAN_BUILD_DIR)/$$page ] || missing="$$missing $$page"; done; \
+	extra=""; for page in $$(ls $(MAN_BUILD_DIR)); do \
+	  case " $(MAN_PAGES) " in *" $$page "*) ;; *) extra="$$extra $$page" ;; esac; \
+	done; \
+	if [ -n "$$missing$$extra" ]; then \
+	  echo "the manual pages differ from TORQLOG_SUBCOMMANDS in the Makefile (listed, not generated:$${missing:- none};" \
+	    "generated, not listed:$${extra:- none})" >&2; \
+	  exit 1; \
+	fi
+
+# The completion scripts argument-parser generates, for bash, zsh and fish.
+completions: release
+	mkdir -p $(COMPLETION_BUILD_DIR)
+	for shell in bash zsh fish; do \
+	  .build/release/torqlog --generate-completion-script $$shell > $(COMPLETION_BUILD_DIR)/torqlog.$$shell.tmp \
+	    && mv $(COMPLETION_BUILD_DIR)/torqlog.$$shell.tmp $(COMPLETION_BUILD_DIR)/torqlog.$$shell || exit 1; \
+	done
+
+install: release man completions
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
+	$(INSTALL_PROGRAM) .build/release/torqlog $(DESTDIR)$(BINDIR)/torqlog
+	$(INSTALL_DATA) $(addprefix $(MAN_BUILD_DIR)/,$(MAN_PAGES)) $(DESTDIR)$(MAN1DIR)/
+	$(INSTALL_DATA) $(COMPLETION_BUILD_DIR)/torqlog.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/torqlog
+	$(INSTALL_DATA) $(COMPLETION_BUILD_DIR)/torqlog.zsh $(DESTDIR)$(ZSH_COMPLETION_DIR)/_torqlog
+	$(INSTALL_DATA) $(COMPLETION_BUILD_DIR)/torqlog.fish $(DESTDIR)$(FISH_COMPLETION_DIR)/torqlog.fish
+
+# Removes the files `make install` puts there, and nothing else (directories stay, as they may be shared).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/torqlog $(addprefix $(DESTDIR)$(MAN1DIR)/,$(MAN_PAGES)) \
+	  $(DESTDIR)$(BASH_COMPLETION_DIR)/torqlog $(DESTDIR)$(ZSH_COMPLETION_DIR)/_torqlog \
+	  $(DESTDIR)$(FISH_COMPLETION_DIR)/torqlog.fish
 
 clean:
 	rm -rf .build
