@@ -5,7 +5,8 @@ import TorqJSON
 /// coverage of the recommended fields, the first non-compliant events, and
 /// concrete recommendations.
 public struct ComplianceReport: Sendable {
-    /// The seed's requirement: at least 95% of events compliant.
+    /// The bar a store must clear: at least 95% of events compliant
+    /// (`torqlog compliance --min-score` takes another).
     public static let requiredScore = 0.95
 
     /// Events (lines or records) looked at; empty lines are not events.

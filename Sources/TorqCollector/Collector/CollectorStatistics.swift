@@ -1,6 +1,7 @@
 import TorqPrivacy
-/// A snapshot of what a ``TelemetryCollector`` has done (the seed's
-/// `get_session_statistics`).
+/// A snapshot of what a ``TelemetryCollector`` has done: events recorded,
+/// written and dropped by reason, the queue, batches, bytes, redactions,
+/// flush times and sink failures.
 ///
 /// Accounting is exact: at any moment
 /// `eventsRecorded == eventsCollected + eventsDropped.total + queueSize + eventsInFlight`,

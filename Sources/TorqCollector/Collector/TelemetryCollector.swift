@@ -180,7 +180,7 @@ public final class TelemetryCollector: Sendable {
 
     // MARK: Reading back
 
-    /// The statistics so far (the seed's `get_session_statistics`).
+    /// The statistics so far, as a ``CollectorStatistics`` snapshot.
     public func statistics() -> CollectorStatistics {
         var s = CollectorStatistics()
         let q = queue.counters()

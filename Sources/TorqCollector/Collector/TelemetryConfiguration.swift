@@ -5,10 +5,12 @@ import TorqPrivacy
 /// Everything a ``TelemetryCollector`` is told: what it keeps, how it
 /// batches, where it writes. A value: copy it, change a field, pass it on.
 ///
-/// The defaults are the seed's `TelemetryConfig` defaults where it has one.
+/// Every field has a default (documented on it): `TelemetryConfiguration()`
+/// collects everything into the store at `$TORQLOG_DIR` (else `~/.torqlog`),
+/// batches of 1,000, group commit every 100 ms, PII filtering on.
 public struct TelemetryConfiguration: Sendable {
     /// Whether events are collected at all. When false, `record` returns
-    /// ``TelemetryCollector/RecordResult/disabled`` at once and nothing is
+    /// `.dropped(.disabled)` (``DropReason/disabled``) at once and nothing is
     /// written. Default: true.
     public var enabled: Bool = true
     /// The most events written in one batch (one `write(2)` and, under
@@ -44,8 +46,8 @@ public struct TelemetryConfiguration: Sendable {
     /// flag decides. Default: true.
     public var compression: Bool = true
     /// Redaction of personal data and secrets before anything is written.
-    /// Default: on, for the seed's fields (`user_query`, `user_feedback`,
-    /// `error_message`, `query`).
+    /// Default: on, for the fields `user_query`, `user_feedback`,
+    /// `error_message` and `query`, every kind.
     public var piiFiltering = PIIFilteringConfiguration()
     /// The most events waiting to be written. The collector's memory is
     /// bounded by this: at most twice this many events are held (the queue,
@@ -54,7 +56,7 @@ public struct TelemetryConfiguration: Sendable {
     public var queueCapacity: Int = 16_384
     /// What `record` does when the queue is full. Default: ``OverflowPolicy/dropNewest``.
     public var overflowPolicy: OverflowPolicy = .dropNewest
-    /// When written events become durable (FORMAT.md §5): `always` syncs each
+    /// When written events become durable (FORMAT.md §3): `always` syncs each
     /// batch before the next, `batch` syncs every interval (group commit),
     /// `never` leaves it to the kernel. Default: `batch` every 100 ms.
     public var fsync: DurabilityPolicy = .defaultBatch

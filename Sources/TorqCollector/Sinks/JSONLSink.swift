@@ -6,7 +6,7 @@ import TorqEvents
 import TorqJSON
 #endif
 
-/// Appends events to a JSONL file (the seed's file storage), one event per
+/// Appends events to a JSONL file, one event per
 /// line; with `gzip`, each batch as one gzip member, so the file is a valid
 /// multi-member gzip stream after every commit.
 ///

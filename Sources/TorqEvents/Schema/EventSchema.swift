@@ -10,7 +10,8 @@ public struct EventSchema: Sendable, Hashable {
     /// One sentence saying what an event of this type records.
     public let summary: String
     /// The fields of this type, besides ``commonFields``: required first, then
-    /// recommended, then optional, each group in the seed's order.
+    /// recommended, then optional, each group in a fixed order (the order of
+    /// `torqlog schema` and of the README's OpenTelemetry mapping table).
     public let fields: [FieldDefinition]
     /// The `gen_ai.operation.name` an OpenTelemetry span of this event carries.
     public let openTelemetryOperation: String
@@ -45,7 +46,9 @@ public struct EventSchema: Sendable, Hashable {
                         openTelemetry: "span attributes, key for key"),
     ]
 
-    /// The five event types of the compliance rule, in the seed's order.
+    /// The five event types of the compliance rule, in the order reports list
+    /// them: `agent_run`, `tool_execution`, `model_interaction`,
+    /// `memory_operation`, `routing_decision`.
     public static let complianceSchemas: [EventSchema] = [agentRun, toolExecution, modelInteraction, memoryOperation, routingDecision]
 
     /// The span events of tracing (`span_start`, `span_end`). They are typed

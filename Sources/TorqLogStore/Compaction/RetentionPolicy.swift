@@ -17,7 +17,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         self.maxBytes = maxBytes
     }
 
-    /// A policy keeping `days` days (the seed's `retention_days`).
+    /// A policy keeping `days` days (`retention_days`, as in `retention.json`).
     public static func days(_ days: Double, maxBytes: Int64? = nil) -> RetentionPolicy {
         RetentionPolicy(maxAgeNanoseconds: nanoseconds(days: days), maxBytes: maxBytes)
     }

@@ -24,7 +24,8 @@ public struct PIIFilter: Sendable {
     private let scanner: PIIScanner
     private let redactor: JSONRedactor
 
-    /// A filter for `configuration` (default: the seed's fields, every kind).
+    /// A filter for `configuration` (default: the fields of
+    /// ``PIIFilteringConfiguration/defaultSanitizeFields``, every kind).
     public init(_ configuration: PIIFilteringConfiguration = PIIFilteringConfiguration()) {
         self.configuration = configuration
         self.scanner = PIIScanner(kinds: PIIKindSet(configuration.kinds))

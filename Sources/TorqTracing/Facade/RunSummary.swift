@@ -1,7 +1,7 @@
 import TorqCollector
 import TorqEvents
 /// What one agent run did, computed from its events as stored
-/// (``TelemetryIntegration/runSummary(_:)``, the seed's `get_run_summary`).
+/// (``TelemetryIntegration/runSummary(_:)``).
 ///
 /// ```swift
 /// let summary = try telemetry.runSummary(run)

@@ -6,7 +6,7 @@ import TorqJSON
 extension TelemetryIntegration {
     // MARK: Explicit runs
 
-    /// Starts an agent run (the seed's `start_agent_run`): records its span's
+    /// Starts an agent run explicitly: records its span's
     /// `span_start` and an `agent_run` event with status `started`, and makes
     /// it the current run — events recorded afterwards outside any scoped run
     /// belong to it until ``completeAgentRun(runID:success:toolsUsed:inputTokens:outputTokens:errorMessage:)``.
@@ -41,7 +41,7 @@ extension TelemetryIntegration {
         return runID
     }
 
-    /// Completes an explicit run (the seed's `complete_agent_run`): records the
+    /// Completes an explicit run: records the
     /// closing `agent_run` event — status `completed` or `failed`,
     /// `tools_used` and `total_tokens` (given here, else what was recorded for
     /// the run) — then its span's `span_end`.
@@ -92,7 +92,7 @@ extension TelemetryIntegration {
 
     // MARK: Events
 
-    /// Records a `tool_execution` (the seed's `record_tool_execution`) in the
+    /// Records a `tool_execution` in the
     /// task's run and span (or `runID`'s, or the current explicit run's). It
     /// gets a span id of its own, a child of the enclosing span.
     ///
@@ -114,7 +114,7 @@ extension TelemetryIntegration {
                                                          executionTimeMs: executionTimeMs, success: succeeded))
     }
 
-    /// Records a `model_interaction` (the seed's `record_model_interaction`) in
+    /// Records a `model_interaction` in
     /// the task's run and span (or `runID`'s, or the current explicit run's),
     /// and adds its tokens to the run's total.
     ///

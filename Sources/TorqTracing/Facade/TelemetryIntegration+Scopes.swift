@@ -5,7 +5,7 @@ import TorqEvents
 extension TelemetryIntegration {
     // MARK: Agent runs
 
-    /// Runs `body` as an agent run (the seed's `@trace_agent_run`): records
+    /// Runs `body` as an agent run: records
     /// the run's `span_start` and `agent_run` `started`, runs the body with
     /// the run's id, session, agent name and span in the task's
     /// `ServiceContext` (inherited by child tasks and `async let`), then
@@ -58,7 +58,7 @@ extension TelemetryIntegration {
 
     // MARK: Tool executions
 
-    /// Runs `body` as a tool execution (the seed's `@trace_tool_execution`):
+    /// Runs `body` as a tool execution:
     /// a span `execute_tool NAME` under the current span, and on return a
     /// `tool_execution` event with `execution_time_ms`, status `completed` or
     /// `failed` (with `error_message`; the error is rethrown), and `success`.
@@ -159,8 +159,8 @@ extension TelemetryIntegration {
 
     // MARK: Method instrumentation
 
-    /// Runs `body` as a span `COMPONENT.METHOD` (the seed's
-    /// `@instrument_method("console", "process_command")`), with attributes
+    /// Runs `body` as a span `COMPONENT.METHOD` (for example
+    /// `console.process_command`), with attributes
     /// `code.namespace` and `code.function`; status `ok`, or `error` with
     /// `error_message` when the body throws (the error is rethrown).
     ///

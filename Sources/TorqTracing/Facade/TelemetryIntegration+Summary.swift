@@ -1,7 +1,7 @@
 import TorqCollector
 import TorqEvents
 extension TelemetryIntegration {
-    /// The summary of run `runID` (the seed's `get_run_summary`): duration,
+    /// The summary of run `runID`: duration,
     /// event count and counts by type, tokens, tools used, failures. Writes
     /// everything recorded so far first (``TelemetryCollector/flush()``), then
     /// reads the run's events back from the storage, so the summary is what

@@ -3,20 +3,20 @@ import Tracing
 import TorqCollector
 import TorqJSON
 
-/// The integration layer of the seed's guide, in Swift: one object an agent
+/// The integration layer: one object an agent
 /// system keeps to record its runs, tool executions, model interactions,
 /// memory operations and routing decisions, as typed events and as spans,
 /// into a ``TelemetryCollector``.
 ///
 /// Two ways to use it, which mix freely:
-/// - Scoped helpers (the seed's decorators) time a body, record its start
+/// - Scoped helpers time a body, record its start
 ///   and end, and nest: ``withAgentRun(name:type:userQuery:isolation:_:)``,
 ///   ``withToolExecution(name:type:isolation:_:)``,
 ///   ``withModelInteraction(provider:model:isolation:_:)``,
 ///   ``instrument(_:_:isolation:_:)``. A run's id, session and trace reach
 ///   everything recorded inside the body — child tasks and `async let`
 ///   included — through the task's `ServiceContext`, without being passed by hand.
-/// - Explicit calls, as in the seed: ``startAgentRun(agentName:agentType:userQuery:)``,
+/// - Explicit calls: ``startAgentRun(agentName:agentType:userQuery:)``,
 ///   the `record…` methods, ``completeAgentRun(runID:success:toolsUsed:inputTokens:outputTokens:errorMessage:)``.
 ///
 /// Recording never blocks and never throws (the collector queues); a call
@@ -164,8 +164,7 @@ public final class TelemetryIntegration: Sendable {
     }
 
     /// Statistics of this session: the collector's counts
-    /// (``CollectorStatistics``) and the runs started and finished here
-    /// (the seed's `get_session_statistics`).
+    /// (``CollectorStatistics``) and the runs started and finished here.
     ///
     /// ```swift
     /// let stats = telemetry.sessionStatistics()
