@@ -16,7 +16,7 @@ import TorqJSON
 /// The input is read in large chunks into one buffer and lines are validated
 /// in place, so a line costs one simdjson parse and one copy into the batch.
 /// When a read completes at least 64 KiB of lines, they are split in two at a
-/// line boundary and the second half is validated on a ``ParseWorker`` thread
+/// line boundary and the second half is validated on a `ParseWorker` thread
 /// while this thread validates the first; the halves are merged in input order
 /// (rejections, line numbers, `strict`, appends), as if one thread had read them.
 /// After each `read(2)` the complete lines gathered so far are appended, so a
@@ -118,7 +118,9 @@ public struct JSONLIngester: ~Copyable {
 
     /// Ingests everything readable from `fd` until end of input; on return every
     /// stored line has been appended (and is as durable as the writer's policy makes it).
-    /// - Parameter source: the name used in rejection messages.
+    /// - Parameters:
+    ///   - fd: the input, read until end of file (not closed).
+    ///   - source: the name used in rejection messages.
     /// - Throws: `StoreError` when reading the input or writing the store fails.
     public mutating func ingest(fd: Int32, source: String) throws -> Summary {
         let summary = try ingestLines(fd: fd, source: source)

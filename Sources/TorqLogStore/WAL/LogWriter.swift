@@ -76,10 +76,14 @@ public final class LogWriter: Sendable {
     /// Opens `directory` for writing: creates it if needed, takes the writer
     /// lock, recovers the active segment (FORMAT.md §4).
     ///
-    /// - Parameter resumingAfter: the ``failure`` of the previous writer of
-    ///   this store, closed since: the new writer cuts the active segment back
-    ///   to where that writer's data was durable (recovery alone cannot tell:
-    ///   the pages it may have lost are still readable in the page cache).
+    /// - Parameters:
+    ///   - directory: the store; created (mode 0700) when missing.
+    ///   - options: segment size, durability, sealing, retention, callbacks.
+    ///   - failure: (`resumingAfter:`) the ``failure`` of the previous writer
+    ///     of this store in this process, closed since: the new writer cuts the
+    ///     active segment back to where that writer's data was durable
+    ///     (recovery alone cannot tell: the pages it may have lost are still
+    ///     readable in the page cache). Nil for a plain open.
     /// - Throws: `.locked` when another writer has it open; `.corruption` when
     ///   the active segment is damaged anywhere but a torn tail; `.io` errors
     ///   with their `errno`.
