@@ -32,7 +32,7 @@ import TorqPrivacy
 /// config.samplingRate = 0.25
 /// let collector = try TelemetryCollector(configuration: config)
 /// collector.record(ToolExecutionEvent(header: EventHeader(eventID: "", timestamp: 0, sessionID: "s1", runID: "r1"),
-///                                     toolName: "web_search", toolType: .search, status: .success))
+///                                     toolName: "web_search", toolType: .search, status: .completed))
 /// collector.shutdown()
 /// ```
 ///
