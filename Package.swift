@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "TorqCollector",
             dependencies: [
-                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON",
+                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON", "CTorqSupport", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "TorqTracing",
             dependencies: [
-                "TorqCollector", "TorqEvents", "TorqJSON",
+                "TorqCollector", "TorqEvents", "TorqJSON", "TorqLogStore",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]
@@ -89,7 +89,7 @@ let package = Package(
         // The user-facing modules under one import.
         .target(
             name: "TorqTelemetry",
-            dependencies: ["TorqEvents", "TorqPrivacy", "TorqCollector", "TorqTracing", "TorqAnalysis"]
+            dependencies: ["TorqEvents", "TorqPrivacy", "TorqCollector", "TorqTracing", "TorqAnalysis", "TorqLogStore"]
         ),
         // Workloads and process runners for the tests and the benchmarks (not shipped).
         .target(
@@ -99,9 +99,10 @@ let package = Package(
         .executableTarget(
             name: "torqlog",
             dependencies: [
-                "TorqLogStore", "TorqTelemetry",
+                "TorqLogStore", "TorqTelemetry", "TorqJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // System libsqlite3, for the benchmark's SQLite baseline.

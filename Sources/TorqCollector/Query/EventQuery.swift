@@ -23,7 +23,7 @@ public struct EventQuery: Sendable, Equatable {
     }
 
     /// Whether an event with these keys matches (a missing time never matches a time bound).
-    func matches(runID: String?, type: String, time: Int64?) -> Bool {
+    public func matches(runID: String?, type: String, time: Int64?) -> Bool {
         if let want = self.runID, want != runID { return false }
         if let want = eventType, want.rawValue != type { return false }
         if since != nil || until != nil {

@@ -18,7 +18,7 @@ struct CompactCommand: StoreCommand {
     @ParentCommand var parent: TorqLog
     @OptionGroup var local: GlobalOptions
 
-    @Option(help: "Remove events older than this many days (the seed's retention_days).")
+    @Option(help: "Remove events older than this many days (remembered in the store's retention.json as retention_days).")
     var retentionDays: Double?
 
     @Option(help: "Delete the oldest sealed segments while the store is larger than this many bytes.")
