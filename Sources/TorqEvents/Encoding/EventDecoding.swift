@@ -23,52 +23,52 @@ extension AnyTelemetryEvent {
         }
         guard case .object(let fields) = root else { throw EventDecodingError(.notAnObject, "not a JSON object") }
         var f = FieldTaker(fields: fields)
-        guard case .string(let typeName)? = f.fields["event_type"] else {
-            throw EventDecodingError(.unknownEventType, field: "event_type", "missing or not a string")
+        guard case .string(let typeName)? = f.fields[EventField.eventType.key] else {
+            throw EventDecodingError(.unknownEventType, field: EventField.eventType.key, "missing or not a string")
         }
-        f.fields["event_type"] = nil
+        f.fields[EventField.eventType.key] = nil
         let type = EventType(rawValue: typeName)
         guard EventSchema.named(type) != nil else {
-            throw EventDecodingError(.unknownEventType, field: "event_type", "unknown event type \"\(typeName)\"")
+            throw EventDecodingError(.unknownEventType, field: EventField.eventType.key, "unknown event type \"\(typeName)\"")
         }
         var header = try f.header()
         switch type {
         case .agentRun:
             let e = AgentRunEvent(
-                header: header, agentName: try f.string("agent_name"), agentType: try f.string("agent_type"),
-                status: EventStatus(rawValue: try f.string("status")), userQuery: f.optionalString("user_query"),
-                confidenceScore: f.optionalDouble("confidence_score"), toolsUsed: f.optionalStrings("tools_used"),
-                totalTokens: f.optionalInt("total_tokens"))
+                header: header, agentName: try f.string(.agentName), agentType: try f.string(.agentType),
+                status: EventStatus(rawValue: try f.string(.status)), userQuery: f.optionalString(.userQuery),
+                confidenceScore: f.optionalDouble(.confidenceScore), toolsUsed: f.optionalStrings(.toolsUsed),
+                totalTokens: f.optionalInt(.totalTokens))
             self = .agentRun(f.finish(e))
         case .toolExecution:
             let e = ToolExecutionEvent(
-                header: header, toolName: try f.string("tool_name"), toolType: ToolType(rawValue: try f.string("tool_type")),
-                status: EventStatus(rawValue: try f.string("status")), executionTimeMs: f.optionalDouble("execution_time_ms"),
-                success: f.optionalBool("success"))
+                header: header, toolName: try f.string(.toolName), toolType: ToolType(rawValue: try f.string(.toolType)),
+                status: EventStatus(rawValue: try f.string(.status)), executionTimeMs: f.optionalDouble(.executionTimeMs),
+                success: f.optionalBool(.success))
             self = .toolExecution(f.finish(e))
         case .modelInteraction:
             let e = ModelInteractionEvent(
-                header: header, modelProvider: ModelProvider(rawValue: try f.string("model_provider")),
-                modelName: try f.string("model_name"), promptTokens: try f.int("prompt_tokens"),
-                responseTimeMs: try f.double("response_time_ms"), totalTokens: f.optionalInt("total_tokens"),
-                completionTokens: f.optionalInt("completion_tokens"), success: f.optionalBool("success"))
+                header: header, modelProvider: ModelProvider(rawValue: try f.string(.modelProvider)),
+                modelName: try f.string(.modelName), promptTokens: try f.int(.promptTokens),
+                responseTimeMs: try f.double(.responseTimeMs), totalTokens: f.optionalInt(.totalTokens),
+                completionTokens: f.optionalInt(.completionTokens), success: f.optionalBool(.success))
             self = .modelInteraction(f.finish(e))
         case .memoryOperation:
             let e = MemoryOperationEvent(
-                header: header, memoryType: try f.string("memory_type"), memoryBackend: try f.string("memory_backend"),
-                operationType: try f.string("operation_type"), operationTimeMs: try f.double("operation_time_ms"),
-                success: f.optionalBool("success"), cacheHit: f.optionalBool("cache_hit"))
+                header: header, memoryType: try f.string(.memoryType), memoryBackend: try f.string(.memoryBackend),
+                operationType: try f.string(.operationType), operationTimeMs: try f.double(.operationTimeMs),
+                success: f.optionalBool(.success), cacheHit: f.optionalBool(.cacheHit))
             self = .memoryOperation(f.finish(e))
         case .routingDecision:
             let e = RoutingDecisionEvent(
-                header: header, query: try f.string("query"), selectedAgent: try f.string("selected_agent"),
-                routingStrategy: try f.string("routing_strategy"), confidenceScore: try f.double("confidence_score"),
-                routingTimeMs: f.optionalDouble("routing_time_ms"), candidateAgents: f.optionalStrings("candidate_agents"))
+                header: header, query: try f.string(.query), selectedAgent: try f.string(.selectedAgent),
+                routingStrategy: try f.string(.routingStrategy), confidenceScore: try f.double(.confidenceScore),
+                routingTimeMs: f.optionalDouble(.routingTimeMs), candidateAgents: f.optionalStrings(.candidateAgents))
             self = .routingDecision(f.finish(e))
         default:
             guard let traceID = header.traceID, let spanID = header.spanID else {
-                throw EventDecodingError(.missingField, field: header.traceID == nil ? "trace_id" : "span_id",
-                                         "a span event needs a valid trace_id and span_id")
+                throw EventDecodingError(.missingField, field: (header.traceID == nil ? EventField.traceID : .spanID).key,
+                                         "a span event needs a valid \(EventField.traceID) and \(EventField.spanID)")
             }
             let parent = header.parentSpanID
             header.traceID = nil
@@ -76,12 +76,12 @@ extension AnyTelemetryEvent {
             header.parentSpanID = nil
             if type == .spanStart {
                 let e = SpanStartEvent(header: header, traceID: traceID, spanID: spanID, parentSpanID: parent,
-                                       name: try f.string("name"), kind: f.optionalString("kind"))
+                                       name: try f.string(.name), kind: f.optionalString(.kind))
                 self = .spanStart(f.finish(e))
             } else {
                 let e = SpanEndEvent(header: header, traceID: traceID, spanID: spanID, parentSpanID: parent,
-                                     name: try f.string("name"), status: try f.string("status"),
-                                     durationMs: f.optionalDouble("duration_ms"), errorMessage: f.optionalString("error_message"))
+                                     name: try f.string(.name), status: try f.string(.status),
+                                     durationMs: f.optionalDouble(.durationMs), errorMessage: f.optionalString(.errorMessage))
                 self = .spanEnd(f.finish(e))
             }
         }
@@ -99,18 +99,18 @@ private struct FieldTaker {
     var fields: [String: TelemetryValue]
 
     mutating func header() throws(EventDecodingError) -> EventHeader {
-        let eventID = try string("event_id")
-        let stamp = try string("timestamp")
+        let eventID = try string(.eventID)
+        let stamp = try string(.timestamp)
         guard RFC3339Syntax.isValid(stamp), let nanoseconds = RFC3339.parseNanoseconds(stamp) else {
-            throw EventDecodingError(.invalidField, field: "timestamp", "not an RFC 3339 timestamp within 1678–2262: \"\(stamp)\"")
+            throw EventDecodingError(.invalidField, field: EventField.timestamp.key, "not an RFC 3339 timestamp within 1678–2262: \"\(stamp)\"")
         }
-        let sessionID = try string("session_id")
+        let sessionID = try string(.sessionID)
         var header = EventHeader(eventID: eventID, timestamp: nanoseconds, sessionID: sessionID)
-        header.runID = optionalString("run_id")
-        header.traceID = take("trace_id") { if case .string(let s) = $0 { TraceID(hex: s) } else { nil } }
-        header.spanID = take("span_id") { if case .string(let s) = $0 { SpanID(hex: s) } else { nil } }
-        header.parentSpanID = take("parent_span_id") { if case .string(let s) = $0 { SpanID(hex: s) } else { nil } }
-        header.attributes = take("attributes") { if case .object(let o) = $0 { o } else { nil } } ?? [:]
+        header.runID = optionalString(.runID)
+        header.traceID = take(EventField.traceID.key) { if case .string(let s) = $0 { TraceID(hex: s) } else { nil } }
+        header.spanID = take(EventField.spanID.key) { if case .string(let s) = $0 { SpanID(hex: s) } else { nil } }
+        header.parentSpanID = take(EventField.parentSpanID.key) { if case .string(let s) = $0 { SpanID(hex: s) } else { nil } }
+        header.attributes = take(EventField.attributes.key) { if case .object(let o) = $0 { o } else { nil } } ?? [:]
         return header
     }
 
@@ -140,32 +140,32 @@ private struct FieldTaker {
         }
     }
 
-    mutating func string(_ key: String) throws(EventDecodingError) -> String {
-        try required(key, "a string") { if case .string(let s) = $0 { s } else { nil } }
+    mutating func string(_ field: EventField) throws(EventDecodingError) -> String {
+        try required(field.key, "a string") { if case .string(let s) = $0 { s } else { nil } }
     }
 
-    mutating func int(_ key: String) throws(EventDecodingError) -> Int {
-        try required(key, "an integer", Self.integer)
+    mutating func int(_ field: EventField) throws(EventDecodingError) -> Int {
+        try required(field.key, "an integer", Self.integer)
     }
 
-    mutating func double(_ key: String) throws(EventDecodingError) -> Double {
-        try required(key, "a number", Self.number)
+    mutating func double(_ field: EventField) throws(EventDecodingError) -> Double {
+        try required(field.key, "a number", Self.number)
     }
 
-    mutating func optionalString(_ key: String) -> String? {
-        take(key) { if case .string(let s) = $0 { s } else { nil } }
+    mutating func optionalString(_ field: EventField) -> String? {
+        take(field.key) { if case .string(let s) = $0 { s } else { nil } }
     }
 
-    mutating func optionalInt(_ key: String) -> Int? { take(key, Self.integer) }
+    mutating func optionalInt(_ field: EventField) -> Int? { take(field.key, Self.integer) }
 
-    mutating func optionalDouble(_ key: String) -> Double? { take(key, Self.number) }
+    mutating func optionalDouble(_ field: EventField) -> Double? { take(field.key, Self.number) }
 
-    mutating func optionalBool(_ key: String) -> Bool? {
-        take(key) { if case .bool(let b) = $0 { b } else { nil } }
+    mutating func optionalBool(_ field: EventField) -> Bool? {
+        take(field.key) { if case .bool(let b) = $0 { b } else { nil } }
     }
 
-    mutating func optionalStrings(_ key: String) -> [String]? {
-        take(key) { value -> [String]? in
+    mutating func optionalStrings(_ field: EventField) -> [String]? {
+        take(field.key) { value -> [String]? in
             guard case .array(let elements) = value else { return nil }
             var strings: [String] = []
             for element in elements {

@@ -14,31 +14,36 @@ extension EventHeader {
         return bound
     }
 
-    /// Opens the object and writes the common fields; `typeMember` is the
-    /// literal `,"event_type":"..."`.
+    /// Opens the object and writes the common fields; `type` is the
+    /// `event_type` value as a JSON string literal (`"agent_run"`).
+    ///
+    /// The object opens with the first member as every other, `,"event_id":`
+    /// (one copy of the schema's static bytes); ``finish(_:into:)`` turns
+    /// that comma into the `{`.
     @inline(__always)
-    func writeOpening(_ w: inout JSONWriter, typeMember: StaticString) {
-        w.raw(#"{"event_id":"#)
+    func writeOpening(_ w: inout JSONWriter, type: StaticString) {
+        w.member(.eventID)
         w.string(eventID)
-        w.raw(typeMember)
-        w.raw(#","timestamp":"#)
+        w.member(.eventType)
+        w.raw(type)
+        w.member(.timestamp)
         w.timestamp(timestamp)
-        w.raw(#","session_id":"#)
+        w.member(.sessionID)
         w.string(sessionID)
         if let runID {
-            w.raw(#","run_id":"#)
+            w.member(.runID)
             w.string(runID)
         }
         if let traceID {
-            w.raw(#","trace_id":"#)
+            w.member(.traceID)
             w.hex(traceID.high, traceID.low)
         }
         if let spanID {
-            w.raw(#","span_id":"#)
+            w.member(.spanID)
             w.hex(spanID.value)
         }
         if let parentSpanID {
-            w.raw(#","parent_span_id":"#)
+            w.member(.parentSpanID)
             w.hex(parentSpanID.value)
         }
     }
@@ -49,31 +54,45 @@ extension EventHeader {
     @inline(__always)
     func writeClosing<E: TypedFields>(_ w: inout JSONWriter, event: E) {
         if !attributes.isEmpty {
-            w.raw(#","attributes":{"#)
+            w.member(.attributes)
+            w.byte(0x7B)
             w.members(attributes, first: true)
             w.byte(0x7D)
         }
         if !extraFields.isEmpty {
             var skipped: Set<String> = []
-            for key in extraFields.keys where writesCommon(key) || event.writesField(key) { skipped.insert(key) }
+            for key in extraFields.keys {
+                let field = EventField(key: key)
+                if writesCommon(field) || event.writesField(field) { skipped.insert(key) }
+            }
             w.members(extraFields, first: false, skipping: skipped)
         }
         w.byte(0x7D)
+    }
+
+    /// Appends what `w` wrote to `buffer`, the object's first byte made `{`
+    /// (see ``writeOpening(_:type:)``).
+    @inline(__always)
+    func finish(_ w: JSONWriter, into buffer: inout [UInt8]) {
+        let start = buffer.count
+        w.finish(into: &buffer)
+        buffer[start] = 0x7B
     }
 
     /// Whether the object ends with attributes or unknown fields.
     @inline(__always)
     var hasTrailingFields: Bool { !attributes.isEmpty || !extraFields.isEmpty }
 
-    /// Whether the common part of the encoding writes a field named `key`.
-    func writesCommon(_ key: String) -> Bool {
-        switch key {
-        case "event_id", "event_type", "timestamp", "session_id": true
-        case "run_id": runID != nil
-        case "trace_id": traceID != nil
-        case "span_id": spanID != nil
-        case "parent_span_id": parentSpanID != nil
-        case "attributes": !attributes.isEmpty
+    /// Whether the common part of the encoding writes `field` (nil: a key the
+    /// schema does not know).
+    func writesCommon(_ field: EventField?) -> Bool {
+        switch field {
+        case .eventID?, .eventType?, .timestamp?, .sessionID?: true
+        case .runID?: runID != nil
+        case .traceID?: traceID != nil
+        case .spanID?: spanID != nil
+        case .parentSpanID?: parentSpanID != nil
+        case .attributes?: !attributes.isEmpty
         default: false
         }
     }
@@ -81,8 +100,9 @@ extension EventHeader {
 
 /// An event type's knowledge of which of its own fields its encoding writes.
 protocol TypedFields {
-    /// Whether encoding writes a field named `key` (other than the common ones).
-    func writesField(_ key: String) -> Bool
+    /// Whether encoding writes `field` (other than the common ones); nil is
+    /// a key the schema does not know.
+    func writesField(_ field: EventField?) -> Bool
 }
 
 extension AgentRunEvent: TypedFields {
@@ -91,40 +111,40 @@ extension AgentRunEvent: TypedFields {
         let bound = header.jsonBound + 6 * JSONWriter.numberBound + JSONWriter.bound(agentName) + JSONWriter.bound(agentType)
             + JSONWriter.bound(status.rawValue) + JSONWriter.bound(userQuery) + JSONWriter.bound(toolsUsed)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"agent_run""#)
-        w.raw(#","agent_name":"#)
+        header.writeOpening(&w, type: #""agent_run""#)
+        w.member(.agentName)
         w.string(agentName)
-        w.raw(#","agent_type":"#)
+        w.member(.agentType)
         w.string(agentType)
-        w.raw(#","status":"#)
+        w.member(.status)
         w.string(status.rawValue)
         if let userQuery {
-            w.raw(#","user_query":"#)
+            w.member(.userQuery)
             w.string(userQuery)
         }
         if let confidenceScore {
-            w.raw(#","confidence_score":"#)
+            w.member(.confidenceScore)
             w.number(confidenceScore)
         }
         if let toolsUsed {
-            w.raw(#","tools_used":"#)
+            w.member(.toolsUsed)
             w.stringArray(toolsUsed)
         }
         if let totalTokens {
-            w.raw(#","total_tokens":"#)
+            w.member(.totalTokens)
             w.integer(Int64(totalTokens))
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "agent_name", "agent_type", "status": true
-        case "user_query": userQuery != nil
-        case "confidence_score": confidenceScore != nil
-        case "tools_used": toolsUsed != nil
-        case "total_tokens": totalTokens != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .agentName?, .agentType?, .status?: true
+        case .userQuery?: userQuery != nil
+        case .confidenceScore?: confidenceScore != nil
+        case .toolsUsed?: toolsUsed != nil
+        case .totalTokens?: totalTokens != nil
         default: false
         }
     }
@@ -136,30 +156,30 @@ extension ToolExecutionEvent: TypedFields {
         let bound = header.jsonBound + 4 * JSONWriter.numberBound + JSONWriter.bound(toolName) + JSONWriter.bound(toolType.rawValue)
             + JSONWriter.bound(status.rawValue)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"tool_execution""#)
-        w.raw(#","tool_name":"#)
+        header.writeOpening(&w, type: #""tool_execution""#)
+        w.member(.toolName)
         w.string(toolName)
-        w.raw(#","tool_type":"#)
+        w.member(.toolType)
         w.string(toolType.rawValue)
-        w.raw(#","status":"#)
+        w.member(.status)
         w.string(status.rawValue)
         if let executionTimeMs {
-            w.raw(#","execution_time_ms":"#)
+            w.member(.executionTimeMs)
             w.number(executionTimeMs)
         }
         if let success {
-            w.raw(#","success":"#)
+            w.member(.success)
             w.bool(success)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "tool_name", "tool_type", "status": true
-        case "execution_time_ms": executionTimeMs != nil
-        case "success": success != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .toolName?, .toolType?, .status?: true
+        case .executionTimeMs?: executionTimeMs != nil
+        case .success?: success != nil
         default: false
         }
     }
@@ -170,37 +190,37 @@ extension ModelInteractionEvent: TypedFields {
     public func encodeJSON(into buffer: inout [UInt8]) {
         let bound = header.jsonBound + 8 * JSONWriter.numberBound + JSONWriter.bound(modelProvider.rawValue) + JSONWriter.bound(modelName)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"model_interaction""#)
-        w.raw(#","model_provider":"#)
+        header.writeOpening(&w, type: #""model_interaction""#)
+        w.member(.modelProvider)
         w.string(modelProvider.rawValue)
-        w.raw(#","model_name":"#)
+        w.member(.modelName)
         w.string(modelName)
-        w.raw(#","prompt_tokens":"#)
+        w.member(.promptTokens)
         w.integer(Int64(promptTokens))
-        w.raw(#","response_time_ms":"#)
+        w.member(.responseTimeMs)
         w.number(responseTimeMs)
         if let totalTokens {
-            w.raw(#","total_tokens":"#)
+            w.member(.totalTokens)
             w.integer(Int64(totalTokens))
         }
         if let completionTokens {
-            w.raw(#","completion_tokens":"#)
+            w.member(.completionTokens)
             w.integer(Int64(completionTokens))
         }
         if let success {
-            w.raw(#","success":"#)
+            w.member(.success)
             w.bool(success)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "model_provider", "model_name", "prompt_tokens", "response_time_ms": true
-        case "total_tokens": totalTokens != nil
-        case "completion_tokens": completionTokens != nil
-        case "success": success != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .modelProvider?, .modelName?, .promptTokens?, .responseTimeMs?: true
+        case .totalTokens?: totalTokens != nil
+        case .completionTokens?: completionTokens != nil
+        case .success?: success != nil
         default: false
         }
     }
@@ -212,32 +232,32 @@ extension MemoryOperationEvent: TypedFields {
         let bound = header.jsonBound + 4 * JSONWriter.numberBound + JSONWriter.bound(memoryType) + JSONWriter.bound(memoryBackend)
             + JSONWriter.bound(operationType)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"memory_operation""#)
-        w.raw(#","memory_type":"#)
+        header.writeOpening(&w, type: #""memory_operation""#)
+        w.member(.memoryType)
         w.string(memoryType)
-        w.raw(#","memory_backend":"#)
+        w.member(.memoryBackend)
         w.string(memoryBackend)
-        w.raw(#","operation_type":"#)
+        w.member(.operationType)
         w.string(operationType)
-        w.raw(#","operation_time_ms":"#)
+        w.member(.operationTimeMs)
         w.number(operationTimeMs)
         if let success {
-            w.raw(#","success":"#)
+            w.member(.success)
             w.bool(success)
         }
         if let cacheHit {
-            w.raw(#","cache_hit":"#)
+            w.member(.cacheHit)
             w.bool(cacheHit)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "memory_type", "memory_backend", "operation_type", "operation_time_ms": true
-        case "success": success != nil
-        case "cache_hit": cacheHit != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .memoryType?, .memoryBackend?, .operationType?, .operationTimeMs?: true
+        case .success?: success != nil
+        case .cacheHit?: cacheHit != nil
         default: false
         }
     }
@@ -249,32 +269,32 @@ extension RoutingDecisionEvent: TypedFields {
         let bound = header.jsonBound + 4 * JSONWriter.numberBound + JSONWriter.bound(query) + JSONWriter.bound(selectedAgent)
             + JSONWriter.bound(routingStrategy) + JSONWriter.bound(candidateAgents)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"routing_decision""#)
-        w.raw(#","query":"#)
+        header.writeOpening(&w, type: #""routing_decision""#)
+        w.member(.query)
         w.string(query)
-        w.raw(#","selected_agent":"#)
+        w.member(.selectedAgent)
         w.string(selectedAgent)
-        w.raw(#","routing_strategy":"#)
+        w.member(.routingStrategy)
         w.string(routingStrategy)
-        w.raw(#","confidence_score":"#)
+        w.member(.confidenceScore)
         w.number(confidenceScore)
         if let routingTimeMs {
-            w.raw(#","routing_time_ms":"#)
+            w.member(.routingTimeMs)
             w.number(routingTimeMs)
         }
         if let candidateAgents {
-            w.raw(#","candidate_agents":"#)
+            w.member(.candidateAgents)
             w.stringArray(candidateAgents)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "query", "selected_agent", "routing_strategy", "confidence_score": true
-        case "routing_time_ms": routingTimeMs != nil
-        case "candidate_agents": candidateAgents != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .query?, .selectedAgent?, .routingStrategy?, .confidenceScore?: true
+        case .routingTimeMs?: routingTimeMs != nil
+        case .candidateAgents?: candidateAgents != nil
         default: false
         }
     }
@@ -285,21 +305,21 @@ extension SpanStartEvent: TypedFields {
     public func encodeJSON(into buffer: inout [UInt8]) {
         let bound = header.jsonBound + JSONWriter.bound(name) + JSONWriter.bound(kind)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"span_start""#)
-        w.raw(#","name":"#)
+        header.writeOpening(&w, type: #""span_start""#)
+        w.member(.name)
         w.string(name)
         if let kind {
-            w.raw(#","kind":"#)
+            w.member(.kind)
             w.string(kind)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "name": true
-        case "kind": kind != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .name?: true
+        case .kind?: kind != nil
         default: false
         }
     }
@@ -311,29 +331,38 @@ extension SpanEndEvent: TypedFields {
         let bound = header.jsonBound + 2 * JSONWriter.numberBound + JSONWriter.bound(name) + JSONWriter.bound(status)
             + JSONWriter.bound(errorMessage)
         var w = JSONWriter(bound: bound)
-        header.writeOpening(&w, typeMember: #","event_type":"span_end""#)
-        w.raw(#","name":"#)
+        header.writeOpening(&w, type: #""span_end""#)
+        w.member(.name)
         w.string(name)
-        w.raw(#","status":"#)
+        w.member(.status)
         w.string(status)
         if let durationMs {
-            w.raw(#","duration_ms":"#)
+            w.member(.durationMs)
             w.number(durationMs)
         }
         if let errorMessage {
-            w.raw(#","error_message":"#)
+            w.member(.errorMessage)
             w.string(errorMessage)
         }
         if header.hasTrailingFields { header.writeClosing(&w, event: self) } else { w.byte(0x7D) }
-        w.finish(into: &buffer)
+        header.finish(w, into: &buffer)
     }
 
-    func writesField(_ key: String) -> Bool {
-        switch key {
-        case "name", "status": true
-        case "duration_ms": durationMs != nil
-        case "error_message": errorMessage != nil
+    func writesField(_ field: EventField?) -> Bool {
+        switch field {
+        case .name?, .status?: true
+        case .durationMs?: durationMs != nil
+        case .errorMessage?: errorMessage != nil
         default: false
         }
+    }
+}
+
+extension JSONWriter {
+    /// Writes `,"key":` for `field`: one copy of static bytes, as cheap as
+    /// the literal it replaces (a constant where the field is one).
+    @inline(__always)
+    mutating func member(_ field: EventField) {
+        raw(field.staticMember)
     }
 }

@@ -29,7 +29,7 @@ public enum EventJSONSchema {
             properties.append((field.name, property(field, eventTypes: EventType.complianceTypes)))
         }
         let defs = OrderedJSON.object(EventSchema.complianceSchemas.map { schema in
-            var typeProperties: [(String, OrderedJSON)] = [("event_type", .object([("const", .string(schema.eventType.rawValue))]))]
+            var typeProperties: [(String, OrderedJSON)] = [(EventField.eventType.key, .object([("const", .string(schema.eventType.rawValue))]))]
             typeProperties += schema.fields.map { ($0.name, property($0, eventTypes: [])) }
             return (schema.eventType.rawValue, .object([
                 ("title", .string(schema.eventType.rawValue)),

@@ -3,7 +3,8 @@
 ///
 /// This table is the single source of truth: the validator, the compliance
 /// scanner, `torqlog schema` (JSON Schema) and the README's OpenTelemetry
-/// mapping are all derived from it.
+/// mapping are all derived from it. Its fields are named by ``EventField``
+/// (at the end of this file), where every field name is spelled once.
 public struct EventSchema: Sendable, Hashable {
     /// The `event_type` this schema describes.
     public let eventType: EventType
@@ -26,23 +27,23 @@ public struct EventSchema: Sendable, Hashable {
 
     /// The fields every event has, first in every event.
     public static let commonFields: [FieldDefinition] = [
-        FieldDefinition("event_id", .string, .required, "Unique id of the event (a UUID by convention).",
+        FieldDefinition(.eventID, .string, .required, "Unique id of the event (a UUID by convention).",
                         openTelemetry: "`torq.event.id`"),
-        FieldDefinition("event_type", .eventType, .required, "Which of the event types this is.",
+        FieldDefinition(.eventType, .eventType, .required, "Which of the event types this is.",
                         openTelemetry: "`gen_ai.operation.name` (per type, see below)"),
-        FieldDefinition("timestamp", .timestamp, .required, "When the operation ended, RFC 3339 (written in UTC).",
+        FieldDefinition(.timestamp, .timestamp, .required, "When the operation ended, RFC 3339 (written in UTC).",
                         openTelemetry: "span end time (start = end − the type's duration)"),
-        FieldDefinition("session_id", .string, .required, "The user session or conversation the event belongs to.",
+        FieldDefinition(.sessionID, .string, .required, "The user session or conversation the event belongs to.",
                         openTelemetry: "`gen_ai.conversation.id`"),
-        FieldDefinition("run_id", .string, .optional, "The agent run the event belongs to; the store indexes it.",
+        FieldDefinition(.runID, .string, .optional, "The agent run the event belongs to; the store indexes it.",
                         openTelemetry: "`torq.run.id`"),
-        FieldDefinition("trace_id", .traceID, .optional, "W3C trace id: 32 lowercase hex digits.",
+        FieldDefinition(.traceID, .traceID, .optional, "W3C trace id: 32 lowercase hex digits.",
                         openTelemetry: "span `trace_id`"),
-        FieldDefinition("span_id", .spanID, .optional, "W3C span id of the operation: 16 lowercase hex digits.",
+        FieldDefinition(.spanID, .spanID, .optional, "W3C span id of the operation: 16 lowercase hex digits.",
                         openTelemetry: "span `span_id`"),
-        FieldDefinition("parent_span_id", .spanID, .optional, "Span id of the enclosing operation.",
+        FieldDefinition(.parentSpanID, .spanID, .optional, "Span id of the enclosing operation.",
                         openTelemetry: "span `parent_span_id`"),
-        FieldDefinition("attributes", .object, .optional, "Free-form attributes.",
+        FieldDefinition(.attributes, .object, .optional, "Free-form attributes.",
                         openTelemetry: "span attributes, key for key"),
     ]
 
@@ -76,19 +77,19 @@ public struct EventSchema: Sendable, Hashable {
     public static let agentRun = EventSchema(
         eventType: .agentRun, summary: "One run of an agent, from the user's query to its answer.",
         fields: [
-            FieldDefinition("agent_name", .string, .required, "The agent's name, e.g. `code_generation_agent`.",
+            FieldDefinition(.agentName, .string, .required, "The agent's name, e.g. `code_generation_agent`.",
                             openTelemetry: "`gen_ai.agent.name`"),
-            FieldDefinition("agent_type", .string, .required, "The agent's kind or framework, e.g. `marvin_agent`.",
+            FieldDefinition(.agentType, .string, .required, "The agent's kind or framework, e.g. `marvin_agent`.",
                             openTelemetry: "`torq.agent.type`"),
-            FieldDefinition("status", .string, .required, "`started`, `completed`, `failed`, … (open set).",
+            FieldDefinition(.status, .string, .required, "`started`, `completed`, `failed`, … (open set).",
                             openTelemetry: "span status (`error.type` when failed)"),
-            FieldDefinition("user_query", .string, .recommended, "The query the run answers.",
+            FieldDefinition(.userQuery, .string, .recommended, "The query the run answers.",
                             openTelemetry: "`gen_ai.input.messages` (opt-in content)"),
-            FieldDefinition("confidence_score", .score, .recommended, "The agent's confidence in its answer, 0–1.",
+            FieldDefinition(.confidenceScore, .score, .recommended, "The agent's confidence in its answer, 0–1.",
                             openTelemetry: "`torq.agent.confidence_score`"),
-            FieldDefinition("tools_used", .array, .recommended, "Names of the tools the run called.",
+            FieldDefinition(.toolsUsed, .array, .recommended, "Names of the tools the run called.",
                             openTelemetry: "`torq.agent.tools_used`"),
-            FieldDefinition("total_tokens", .tokenCount, .recommended, "Tokens used by the whole run.",
+            FieldDefinition(.totalTokens, .tokenCount, .recommended, "Tokens used by the whole run.",
                             openTelemetry: "`torq.usage.total_tokens` (the conventions count input and output tokens only)"),
         ],
         openTelemetryOperation: "invoke_agent", recordedBy: "startAgentRun/completeAgentRun")
@@ -97,15 +98,15 @@ public struct EventSchema: Sendable, Hashable {
     public static let toolExecution = EventSchema(
         eventType: .toolExecution, summary: "One call of a tool by an agent.",
         fields: [
-            FieldDefinition("tool_name", .string, .required, "The tool's name, e.g. `file_writer`.",
+            FieldDefinition(.toolName, .string, .required, "The tool's name, e.g. `file_writer`.",
                             openTelemetry: "`gen_ai.tool.name`"),
-            FieldDefinition("tool_type", .string, .required, "`read`, `write`, `search`, `execute`, … (open set).",
+            FieldDefinition(.toolType, .string, .required, "`read`, `write`, `search`, `execute`, … (open set).",
                             openTelemetry: "`gen_ai.tool.type`"),
-            FieldDefinition("status", .string, .required, "`completed`, `failed`, `timeout`, … (open set).",
+            FieldDefinition(.status, .string, .required, "`completed`, `failed`, `timeout`, … (open set).",
                             openTelemetry: "span status (`error.type` when failed)"),
-            FieldDefinition("execution_time_ms", .milliseconds, .recommended, "How long the tool ran.",
+            FieldDefinition(.executionTimeMs, .milliseconds, .recommended, "How long the tool ran.",
                             openTelemetry: "span duration"),
-            FieldDefinition("success", .boolean, .recommended, "Whether the call succeeded.",
+            FieldDefinition(.success, .boolean, .recommended, "Whether the call succeeded.",
                             openTelemetry: "span status (ERROR when false)"),
         ],
         openTelemetryOperation: "execute_tool", recordedBy: "recordToolExecution")
@@ -114,19 +115,19 @@ public struct EventSchema: Sendable, Hashable {
     public static let modelInteraction = EventSchema(
         eventType: .modelInteraction, summary: "One request to a model and its response.",
         fields: [
-            FieldDefinition("model_provider", .string, .required, "`anthropic`, `openai`, … (open set).",
+            FieldDefinition(.modelProvider, .string, .required, "`anthropic`, `openai`, … (open set).",
                             openTelemetry: "`gen_ai.provider.name`"),
-            FieldDefinition("model_name", .string, .required, "The model requested, e.g. `claude-3-5-sonnet`.",
+            FieldDefinition(.modelName, .string, .required, "The model requested, e.g. `claude-3-5-sonnet`.",
                             openTelemetry: "`gen_ai.request.model`"),
-            FieldDefinition("prompt_tokens", .tokenCount, .required, "Tokens in the prompt.",
+            FieldDefinition(.promptTokens, .tokenCount, .required, "Tokens in the prompt.",
                             openTelemetry: "`gen_ai.usage.input_tokens`"),
-            FieldDefinition("response_time_ms", .milliseconds, .required, "Time from request to full response.",
+            FieldDefinition(.responseTimeMs, .milliseconds, .required, "Time from request to full response.",
                             openTelemetry: "span duration; metric `gen_ai.client.operation.duration` (s)"),
-            FieldDefinition("total_tokens", .tokenCount, .recommended, "Prompt plus completion tokens.",
+            FieldDefinition(.totalTokens, .tokenCount, .recommended, "Prompt plus completion tokens.",
                             openTelemetry: "`torq.usage.total_tokens` (the conventions count input and output tokens only)"),
-            FieldDefinition("completion_tokens", .tokenCount, .recommended, "Tokens in the response.",
+            FieldDefinition(.completionTokens, .tokenCount, .recommended, "Tokens in the response.",
                             openTelemetry: "`gen_ai.usage.output_tokens`"),
-            FieldDefinition("success", .boolean, .recommended, "Whether the request succeeded.",
+            FieldDefinition(.success, .boolean, .recommended, "Whether the request succeeded.",
                             openTelemetry: "span status (ERROR when false)"),
         ],
         openTelemetryOperation: "chat", recordedBy: "recordModelInteraction")
@@ -135,17 +136,17 @@ public struct EventSchema: Sendable, Hashable {
     public static let memoryOperation = EventSchema(
         eventType: .memoryOperation, summary: "One read, write or search of an agent's memory.",
         fields: [
-            FieldDefinition("memory_type", .string, .required, "`short_term`, `long_term`, `episodic`, … (open set).",
+            FieldDefinition(.memoryType, .string, .required, "`short_term`, `long_term`, `episodic`, … (open set).",
                             openTelemetry: "`torq.memory.type`"),
-            FieldDefinition("memory_backend", .string, .required, "Where the memory lives: `redis`, `pgvector`, …",
+            FieldDefinition(.memoryBackend, .string, .required, "Where the memory lives: `redis`, `pgvector`, …",
                             openTelemetry: "`db.system.name`; `gen_ai.memory.store.id`"),
-            FieldDefinition("operation_type", .string, .required, "`read`, `write`, `search`, `update`, `delete` (open set).",
+            FieldDefinition(.operationType, .string, .required, "`read`, `write`, `search`, `update`, `delete` (open set).",
                             openTelemetry: "`gen_ai.operation.name`: search/read → `search_memory`, write → `create_memory`, update → `update_memory`, delete → `delete_memory`"),
-            FieldDefinition("operation_time_ms", .milliseconds, .required, "How long the operation took.",
+            FieldDefinition(.operationTimeMs, .milliseconds, .required, "How long the operation took.",
                             openTelemetry: "span duration"),
-            FieldDefinition("success", .boolean, .recommended, "Whether the operation succeeded.",
+            FieldDefinition(.success, .boolean, .recommended, "Whether the operation succeeded.",
                             openTelemetry: "span status (ERROR when false)"),
-            FieldDefinition("cache_hit", .boolean, .recommended, "Whether a cache answered.",
+            FieldDefinition(.cacheHit, .boolean, .recommended, "Whether a cache answered.",
                             openTelemetry: "`torq.memory.cache_hit`"),
         ],
         openTelemetryOperation: "search_memory", recordedBy: "recordMemoryOperation")
@@ -155,17 +156,17 @@ public struct EventSchema: Sendable, Hashable {
     public static let routingDecision = EventSchema(
         eventType: .routingDecision, summary: "One choice of the agent that handles a query.",
         fields: [
-            FieldDefinition("query", .string, .required, "The query being routed.",
+            FieldDefinition(.query, .string, .required, "The query being routed.",
                             openTelemetry: "`torq.routing.query` (opt-in content)"),
-            FieldDefinition("selected_agent", .string, .required, "The agent chosen.",
+            FieldDefinition(.selectedAgent, .string, .required, "The agent chosen.",
                             openTelemetry: "`torq.routing.selected_agent`"),
-            FieldDefinition("routing_strategy", .string, .required, "`semantic`, `keyword`, `llm`, … (open set).",
+            FieldDefinition(.routingStrategy, .string, .required, "`semantic`, `keyword`, `llm`, … (open set).",
                             openTelemetry: "`torq.routing.strategy`"),
-            FieldDefinition("confidence_score", .score, .required, "Confidence in the choice, 0–1.",
+            FieldDefinition(.confidenceScore, .score, .required, "Confidence in the choice, 0–1.",
                             openTelemetry: "`torq.routing.confidence_score`"),
-            FieldDefinition("routing_time_ms", .milliseconds, .recommended, "How long the decision took.",
+            FieldDefinition(.routingTimeMs, .milliseconds, .recommended, "How long the decision took.",
                             openTelemetry: "span duration"),
-            FieldDefinition("candidate_agents", .array, .recommended, "The agents considered.",
+            FieldDefinition(.candidateAgents, .array, .recommended, "The agents considered.",
                             openTelemetry: "`torq.routing.candidate_agents`"),
         ],
         openTelemetryOperation: "torq.route", recordedBy: "recordRoutingDecision")
@@ -176,9 +177,9 @@ public struct EventSchema: Sendable, Hashable {
     public static let spanStart = EventSchema(
         eventType: .spanStart, summary: "A tracing span begins.",
         fields: [
-            FieldDefinition("name", .string, .required, "The span's name, e.g. `invoke_agent research_agent`.",
+            FieldDefinition(.name, .string, .required, "The span's name, e.g. `invoke_agent research_agent`.",
                             openTelemetry: "span name"),
-            FieldDefinition("kind", .string, .optional, "`internal`, `client`, `server`, `producer`, `consumer`.",
+            FieldDefinition(.kind, .string, .optional, "`internal`, `client`, `server`, `producer`, `consumer`.",
                             openTelemetry: "span kind"),
         ],
         openTelemetryOperation: "", recordedBy: "startSpan")
@@ -187,14 +188,115 @@ public struct EventSchema: Sendable, Hashable {
     public static let spanEnd = EventSchema(
         eventType: .spanEnd, summary: "A tracing span ends.",
         fields: [
-            FieldDefinition("name", .string, .required, "The span's name, as at its start.",
+            FieldDefinition(.name, .string, .required, "The span's name, as at its start.",
                             openTelemetry: "span name"),
-            FieldDefinition("status", .string, .required, "`ok`, `error` or `unset`.",
+            FieldDefinition(.status, .string, .required, "`ok`, `error` or `unset`.",
                             openTelemetry: "span status code"),
-            FieldDefinition("duration_ms", .milliseconds, .recommended, "Time since the span's start.",
+            FieldDefinition(.durationMs, .milliseconds, .recommended, "Time since the span's start.",
                             openTelemetry: "span end − start"),
-            FieldDefinition("error_message", .string, .optional, "What went wrong, when status is `error`.",
+            FieldDefinition(.errorMessage, .string, .optional, "What went wrong, when status is `error`.",
                             openTelemetry: "span status message; `error.type`"),
         ],
         openTelemetryOperation: "", recordedBy: "endSpan")
+}
+
+/// The name of every field of the schema, each spelled once: here, in the
+/// ``staticMember`` table below. The field table above, the encoder and
+/// decoder, the analytics, the trace views, the OTLP export, the tracer and
+/// the command-line views all take their names from it (a test fails on a
+/// field name spelled as a string literal anywhere else under `Sources`).
+///
+/// A name is spelled in the form the encoder writes, `,"name":`, so that
+/// writing a member stays one copy of static bytes (the encoder's hot path);
+/// ``utf8`` is the name's bytes within it (the scanners compare them), and
+/// ``key`` the name as a `String`, made once per field.
+public enum EventField: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    // The common fields
+    case eventID, eventType, timestamp, sessionID, runID, traceID, spanID, parentSpanID, attributes
+    // `agent_run` (besides the fields named before)
+    case agentName, agentType, status, userQuery, confidenceScore, toolsUsed, totalTokens
+    // `tool_execution` (besides the fields named before)
+    case toolName, toolType, executionTimeMs, success
+    // `model_interaction` (besides the fields named before)
+    case modelProvider, modelName, promptTokens, responseTimeMs, completionTokens
+    // `memory_operation` (besides the fields named before)
+    case memoryType, memoryBackend, operationType, operationTimeMs, cacheHit
+    // `routing_decision` (besides the fields named before)
+    case query, selectedAgent, routingStrategy, routingTimeMs, candidateAgents
+    // The span events
+    case name, kind, durationMs, errorMessage
+
+    /// `,"name":`, as static UTF-8: what the encoder writes before the
+    /// field's value. A constant wherever the case is known.
+    @inlinable @inline(__always)
+    public var staticMember: StaticString {
+        switch self {
+        case .eventID: #","event_id":"#
+        case .eventType: #","event_type":"#
+        case .timestamp: #","timestamp":"#
+        case .sessionID: #","session_id":"#
+        case .runID: #","run_id":"#
+        case .traceID: #","trace_id":"#
+        case .spanID: #","span_id":"#
+        case .parentSpanID: #","parent_span_id":"#
+        case .attributes: #","attributes":"#
+        case .agentName: #","agent_name":"#
+        case .agentType: #","agent_type":"#
+        case .status: #","status":"#
+        case .userQuery: #","user_query":"#
+        case .confidenceScore: #","confidence_score":"#
+        case .toolsUsed: #","tools_used":"#
+        case .totalTokens: #","total_tokens":"#
+        case .toolName: #","tool_name":"#
+        case .toolType: #","tool_type":"#
+        case .executionTimeMs: #","execution_time_ms":"#
+        case .success: #","success":"#
+        case .modelProvider: #","model_provider":"#
+        case .modelName: #","model_name":"#
+        case .promptTokens: #","prompt_tokens":"#
+        case .responseTimeMs: #","response_time_ms":"#
+        case .completionTokens: #","completion_tokens":"#
+        case .memoryType: #","memory_type":"#
+        case .memoryBackend: #","memory_backend":"#
+        case .operationType: #","operation_type":"#
+        case .operationTimeMs: #","operation_time_ms":"#
+        case .cacheHit: #","cache_hit":"#
+        case .query: #","query":"#
+        case .selectedAgent: #","selected_agent":"#
+        case .routingStrategy: #","routing_strategy":"#
+        case .routingTimeMs: #","routing_time_ms":"#
+        case .candidateAgents: #","candidate_agents":"#
+        case .name: #","name":"#
+        case .kind: #","kind":"#
+        case .durationMs: #","duration_ms":"#
+        case .errorMessage: #","error_message":"#
+        }
+    }
+
+    /// The UTF-8 bytes of the JSON key (static memory, inside ``staticMember``).
+    @inlinable @inline(__always)
+    public var utf8: UnsafeRawBufferPointer {
+        let member = staticMember
+        return UnsafeRawBufferPointer(start: member.utf8Start + 2, count: member.utf8CodeUnitCount - 4)
+    }
+
+    /// The JSON key.
+    @inlinable
+    public var key: String { Self.keys[rawValue] }
+
+    /// The JSON key.
+    public var description: String { key }
+
+    /// The field whose JSON key is `key`; nil for a key that is not a field of the schema.
+    public init?(key: String) {
+        guard let field = Self.byKey[key] else { return nil }
+        self = field
+    }
+
+    /// ``key`` of every case, by raw value: each `String` made once, so
+    /// reading a key neither allocates nor copies.
+    @usableFromInline
+    static let keys: [String] = allCases.map { String(decoding: $0.utf8, as: UTF8.self) }
+
+    private static let byKey: [String: EventField] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.key, $0) })
 }

@@ -23,4 +23,10 @@ public struct FieldDefinition: Sendable, Hashable {
         self.summary = summary
         self.openTelemetry = openTelemetry
     }
+
+    /// The definition of `field` (named by its ``EventField/key``).
+    public init(_ field: EventField, _ kind: FieldKind, _ requirement: FieldRequirement,
+                _ summary: String, openTelemetry: String) {
+        self.init(field.key, kind, requirement, summary, openTelemetry: openTelemetry)
+    }
 }
