@@ -133,7 +133,7 @@ public struct ComplianceReport: Sendable {
                                                   ("present", .int(f.present)), ("valid", .int(f.valid))]
                 for reason in NonComplianceReason.allCases where reason != .notAnObject {
                     if f.requirement == .recommended, reason == .unknownEventType { continue }
-                    if reason == .unknownEventType, f.field != "event_type" { continue }
+                    if reason == .unknownEventType, f.field != EventField.eventType.key { continue }
                     m.append((reason.rawValue, .int(f.failures[reason] ?? 0)))
                 }
                 m.append(("coverage", f.coverage.map(rounded) ?? .null))
@@ -144,7 +144,7 @@ public struct ComplianceReport: Sendable {
         let unknown = OrderedJSON.object(unknownEventTypes.map { ($0.name ?? "(other)", .int($0.events)) })
         let exampleList = OrderedJSON.array(examples.map { e in
             .object([("location", .string(e.location.description)),
-                     ("event_type", e.eventType.map { .string($0.rawValue) } ?? .null),
+                     (EventField.eventType.key, e.eventType.map { .string($0.rawValue) } ?? .null),
                      ("reasons", .array(e.issues.map { .string($0.description) }))])
         })
         let document = OrderedJSON.object([

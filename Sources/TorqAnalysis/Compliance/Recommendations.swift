@@ -20,7 +20,7 @@ enum Recommendations {
         let namedUnknown = report.unknownEventTypes.reduce(0) { $0 + $1.events }
         if namedUnknown > 0 {
             let top = report.unknownEventTypes.prefix(3).map { "\($0.name.map { "\"\($0)\"" } ?? "others") ×\(NumberText.grouped($0.events))" }
-            lines.append((1.5, "\(NumberText.grouped(namedUnknown)) events (\(share(namedUnknown, of: total))) have an event_type that is not one of the five (\(top.joined(separator: ", "))): use \(typeNames)"))
+            lines.append((1.5, "\(NumberText.grouped(namedUnknown)) events (\(share(namedUnknown, of: total))) have an \(EventField.eventType) that is not one of the five (\(top.joined(separator: ", "))): use \(typeNames)"))
         }
 
         // The four common fields, summed over all types: one line for absent

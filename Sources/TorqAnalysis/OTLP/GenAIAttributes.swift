@@ -1,4 +1,5 @@
 import TorqJSON
+import TorqEvents
 /// The mapping of torqlog's event fields to the OpenTelemetry GenAI semantic
 /// conventions (README, "OpenTelemetry mapping"): operation names, span
 /// names, and the attributes of each event type. Fields without a
@@ -16,7 +17,7 @@ enum GenAIAttributes {
         case "model_interaction": return "chat"
         case "routing_decision": return "torq.route"
         case "memory_operation":
-            let operation = record.string("operation_type") ?? ""
+            let operation = record.string(.operationType) ?? ""
             switch operation.lowercased() {
             case "search", "read", "retrieve", "get", "query", "lookup": return "search_memory"
             case "write", "store", "create", "insert", "add", "save": return "create_memory"
@@ -34,11 +35,11 @@ enum GenAIAttributes {
     static func spanName(_ record: TraceRecord) -> String {
         let target: String?
         switch record.eventType {
-        case "agent_run": target = record.string("agent_name")
-        case "tool_execution": target = record.string("tool_name")
-        case "model_interaction": target = record.string("model_name")
-        case "memory_operation": target = record.string("memory_type")
-        case "routing_decision": target = record.string("selected_agent")
+        case "agent_run": target = record.string(.agentName)
+        case "tool_execution": target = record.string(.toolName)
+        case "model_interaction": target = record.string(.modelName)
+        case "memory_operation": target = record.string(.memoryType)
+        case "routing_decision": target = record.string(.selectedAgent)
         default: target = nil
         }
         let operation = operationName(record)
@@ -48,14 +49,14 @@ enum GenAIAttributes {
 
     /// The subject of a record for messages: the tool, model, agent, memory type or selected agent.
     static func subject(_ record: TraceRecord) -> String {
-        let key: String
+        let key: EventField
         switch record.eventType {
-        case "agent_run": key = "agent_name"
-        case "tool_execution": key = "tool_name"
-        case "model_interaction": key = "model_name"
-        case "memory_operation": key = "memory_type"
-        case "routing_decision": key = "selected_agent"
-        default: key = "name"
+        case "agent_run": key = .agentName
+        case "tool_execution": key = .toolName
+        case "model_interaction": key = .modelName
+        case "memory_operation": key = .memoryType
+        case "routing_decision": key = .selectedAgent
+        default: key = .name
         }
         return record.string(key) ?? record.eventType
     }
@@ -64,27 +65,27 @@ enum GenAIAttributes {
     /// to nil is carried elsewhere (duration, status) or is content.
     private static let fieldNames: [String: [String: String?]] = [
         "agent_run": [
-            "agent_name": "gen_ai.agent.name", "agent_type": "torq.agent.type", "status": "torq.status",
-            "user_query": nil, "confidence_score": "torq.agent.confidence_score", "tools_used": "torq.agent.tools_used",
-            "total_tokens": "torq.usage.total_tokens",
+            EventField.agentName.key: "gen_ai.agent.name", EventField.agentType.key: "torq.agent.type", EventField.status.key: "torq.status",
+            EventField.userQuery.key: nil, EventField.confidenceScore.key: "torq.agent.confidence_score", EventField.toolsUsed.key: "torq.agent.tools_used",
+            EventField.totalTokens.key: "torq.usage.total_tokens",
         ],
         "tool_execution": [
-            "tool_name": "gen_ai.tool.name", "tool_type": "gen_ai.tool.type", "status": "torq.status",
-            "execution_time_ms": nil, "success": "torq.success",
+            EventField.toolName.key: "gen_ai.tool.name", EventField.toolType.key: "gen_ai.tool.type", EventField.status.key: "torq.status",
+            EventField.executionTimeMs.key: nil, EventField.success.key: "torq.success",
         ],
         "model_interaction": [
-            "model_provider": "gen_ai.provider.name", "model_name": "gen_ai.request.model",
-            "prompt_tokens": "gen_ai.usage.input_tokens", "completion_tokens": "gen_ai.usage.output_tokens",
-            "total_tokens": "torq.usage.total_tokens", "response_time_ms": nil, "success": "torq.success",
+            EventField.modelProvider.key: "gen_ai.provider.name", EventField.modelName.key: "gen_ai.request.model",
+            EventField.promptTokens.key: "gen_ai.usage.input_tokens", EventField.completionTokens.key: "gen_ai.usage.output_tokens",
+            EventField.totalTokens.key: "torq.usage.total_tokens", EventField.responseTimeMs.key: nil, EventField.success.key: "torq.success",
         ],
         "memory_operation": [
-            "memory_type": "torq.memory.type", "memory_backend": "db.system.name", "operation_type": "torq.memory.operation_type",
-            "operation_time_ms": nil, "success": "torq.success", "cache_hit": "torq.memory.cache_hit",
+            EventField.memoryType.key: "torq.memory.type", EventField.memoryBackend.key: "db.system.name", EventField.operationType.key: "torq.memory.operation_type",
+            EventField.operationTimeMs.key: nil, EventField.success.key: "torq.success", EventField.cacheHit.key: "torq.memory.cache_hit",
         ],
         "routing_decision": [
-            "query": nil, "selected_agent": "torq.routing.selected_agent", "routing_strategy": "torq.routing.strategy",
-            "confidence_score": "torq.routing.confidence_score", "routing_time_ms": nil,
-            "candidate_agents": "torq.routing.candidate_agents",
+            EventField.query.key: nil, EventField.selectedAgent.key: "torq.routing.selected_agent", EventField.routingStrategy.key: "torq.routing.strategy",
+            EventField.confidenceScore.key: "torq.routing.confidence_score", EventField.routingTimeMs.key: nil,
+            EventField.candidateAgents.key: "torq.routing.candidate_agents",
         ],
     ]
 
@@ -102,25 +103,25 @@ enum GenAIAttributes {
         for (key, value) in record.fields {
             if let mapped = table[key] {
                 if let mapped { out[mapped] = value }
-            } else if key != "error_message" {
+            } else if key != EventField.errorMessage.key {
                 out["torq." + key] = value
             }
         }
-        if record.eventType == "memory_operation", let backend = record.fields["memory_backend"] {
+        if record.eventType == "memory_operation", let backend = record.fields[EventField.memoryBackend.key] {
             out["gen_ai.memory.store.id"] = backend
         }
         if includeContent {
-            if record.eventType == "agent_run", let query = record.string("user_query") {
+            if record.eventType == "agent_run", let query = record.string(.userQuery) {
                 out["gen_ai.input.messages"] = .string(inputMessages(query))
             }
-            if record.eventType == "routing_decision", let query = record.fields["query"] {
+            if record.eventType == "routing_decision", let query = record.fields[EventField.query.key] {
                 out["torq.routing.query"] = query
             }
         }
         if let ms = record.durationMs { out["torq.duration_ms"] = .double(ms) }
         if record.isFailure {
             out["error.type"] = .string(errorType(record))
-            if let message = record.string("error_message") { out["torq.error_message"] = .string(message) }
+            if let message = record.string(.errorMessage) { out["torq.error_message"] = .string(message) }
         }
         out["gen_ai.operation.name"] = .string(operationName(record))
         if let id = record.eventID { out["torq.event.id"] = .string(id) }
@@ -132,7 +133,7 @@ enum GenAIAttributes {
 
     /// `error.type` of a failed record: its failing `status`, else `_OTHER` (the conventions' fallback).
     static func errorType(_ record: TraceRecord) -> String {
-        if let status = record.string("status"), TraceRecord.failureStatuses.contains(status.lowercased()) { return status }
+        if let status = record.string(.status), TraceRecord.failureStatuses.contains(status.lowercased()) { return status }
         return "_OTHER"
     }
 

@@ -84,7 +84,7 @@ public struct OTLPJSONEncoder {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: "{\"resource\":".utf8)
                 OTLPJSONBytes.write(OTLPJSONEncoder.resource(service), into: &out)
-                out.append(contentsOf: ",\"\(scopes)\":[{\"scope\":{\"name\":\"torqlog\"},\"\(items)\":[".utf8)
+                out.append(contentsOf: ",\"\(scopes)\":[{\"scope\":{\"\(OTLPKey.name)\":\"torqlog\"},\"\(items)\":[".utf8)
                 out.append(contentsOf: bodies[service] ?? [])
                 out.append(contentsOf: "]}]}".utf8)
             }
@@ -127,8 +127,8 @@ public struct OTLPJSONEncoder {
     private mutating func add(_ record: TraceRecord) throws(TraceInputError) {
         switch record.eventType {
         case "span_start", "span_end":
-            guard let id = record.spanID else { throw TraceInputError(field: "span_id", "a \(record.eventType) needs a span_id") }
-            guard record.traceID != nil else { throw TraceInputError(field: "trace_id", "a \(record.eventType) needs a trace_id for OTLP") }
+            guard let id = record.spanID else { throw TraceInputError(field: EventField.spanID.key, "a \(record.eventType) needs a \(EventField.spanID)") }
+            guard record.traceID != nil else { throw TraceInputError(field: EventField.traceID.key, "a \(record.eventType) needs a \(EventField.traceID) for OTLP") }
             if record.eventType == "span_start" {
                 if openSpans[id] != nil {
                     // A repeated start: the earlier one never ended; write it as open.
@@ -187,7 +187,7 @@ public struct OTLPJSONEncoder {
             links = parsed
             attributes["links"] = nil
         }
-        let kindText = start?.string("kind")
+        let kindText = start?.string(.kind)
         let kind = kindText.flatMap { TraceSpanKind(rawValue: $0.lowercased()) } ?? .internal
         if let kindText, TraceSpanKind(rawValue: kindText.lowercased()) == nil { attributes["torq.span.kind"] = .string(kindText) }
         let startTime: Int64, endTime: Int64
@@ -203,8 +203,8 @@ public struct OTLPJSONEncoder {
         var status = TraceSpanStatus.unset
         var message: String?
         if let end {
-            status = end.string("status").flatMap { TraceSpanStatus(rawValue: $0.lowercased()) } ?? .unset
-            message = end.string("error_message")
+            status = end.string(.status).flatMap { TraceSpanStatus(rawValue: $0.lowercased()) } ?? .unset
+            message = end.string(.errorMessage)
             if let message, status == .error { attributes["error.type"] = .string(message) }
         } else {
             attributes["torq.span.open"] = .bool(true)
@@ -218,22 +218,22 @@ public struct OTLPJSONEncoder {
             ("spanId", .string(spanID.description)),
         ]
         if let parent = start?.parentSpanID ?? end?.parentSpanID { fields.append(("parentSpanId", .string(parent.description))) }
-        fields.append(("name", .string(start?.string("name") ?? end?.string("name") ?? "span \(spanID)")))
-        fields.append(("kind", .int(kind.otlpValue)))
+        fields.append((OTLPKey.name, .string(start?.string(.name) ?? end?.string(.name) ?? "span \(spanID)")))
+        fields.append((OTLPKey.kind, .int(kind.otlpValue)))
         fields.append(("startTimeUnixNano", .string(Self.unixNano(startTime))))
         fields.append(("endTimeUnixNano", .string(Self.unixNano(endTime))))
-        fields.append(("attributes", Self.keyValues(attributes)))
+        fields.append((OTLPKey.attributes, Self.keyValues(attributes)))
         if !events.isEmpty {
             fields.append(("events", .array(events.map { e in
-                .object([("timeUnixNano", .string(Self.unixNano(e.timestampNanoseconds))), ("name", .string(e.name)),
-                         ("attributes", Self.keyValues(e.attributes))])
+                .object([("timeUnixNano", .string(Self.unixNano(e.timestampNanoseconds))), (OTLPKey.name, .string(e.name)),
+                         (OTLPKey.attributes, Self.keyValues(e.attributes))])
             })))
         }
         if !links.isEmpty { fields.append(("links", .array(links))) }
         var statusFields: [(String, OrderedJSON)] = []
         if let message, !message.isEmpty { statusFields.append(("message", .string(message))) }
         statusFields.append(("code", .int(status.otlpCode)))
-        fields.append(("status", .object(statusFields)))
+        fields.append((OTLPKey.status, .object(statusFields)))
         spanBatch.add(.object(fields), service: Self.service(start ?? any, default: options.serviceName))
         spanCount += 1
         if spanBatch.count >= options.maxSpansPerLine { flushSpans() }
@@ -250,16 +250,16 @@ public struct OTLPJSONEncoder {
         guard case .array(let items) = value else { return nil }
         var out: [OrderedJSON] = []
         for item in items {
-            guard case .object(let o) = item, case .string(let t)? = o["trace_id"], let trace = TraceID(hex: t),
-                  case .string(let s)? = o["span_id"], let span = SpanID(hex: s) else { return nil }
+            guard case .object(let o) = item, case .string(let t)? = o[EventField.traceID.key], let trace = TraceID(hex: t),
+                  case .string(let s)? = o[EventField.spanID.key], let span = SpanID(hex: s) else { return nil }
             var attributes: [String: TelemetryValue] = [:]
-            switch o["attributes"] {
+            switch o[EventField.attributes.key] {
             case nil, .null?: break
             case .object(let a)?: attributes = a
             default: return nil
             }
             out.append(.object([("traceId", .string(trace.description)), ("spanId", .string(span.description)),
-                                ("attributes", keyValues(attributes))]))
+                                (OTLPKey.attributes, keyValues(attributes))]))
         }
         return out
     }
@@ -274,7 +274,7 @@ public struct OTLPJSONEncoder {
             ("severityNumber", .int(failure ? 17 : 9)),
             ("severityText", .string(failure ? "ERROR" : "INFO")),
             ("body", .object([("stringValue", .string(record.eventType + ": " + TraceText.recordSummary(record)))])),
-            ("attributes", Self.keyValues(GenAIAttributes.attributes(of: record, includeContent: options.includeContent))),
+            (OTLPKey.attributes, Self.keyValues(GenAIAttributes.attributes(of: record, includeContent: options.includeContent))),
         ]
         if let trace = record.traceID { fields.append(("traceId", .string(trace.description))) }
         if let span = record.spanID { fields.append(("spanId", .string(span.description))) }
@@ -292,7 +292,7 @@ public struct OTLPJSONEncoder {
     // MARK: - Values
 
     static func resource(_ service: String) -> OrderedJSON {
-        .object([("attributes", keyValues(["service.name": .string(service)]))])
+        .object([(OTLPKey.attributes, keyValues(["service.name": .string(service)]))])
     }
 
     /// The service a record names: `service_name` or `service.name`, else `attributes["service.name"]`.

@@ -73,7 +73,7 @@ public struct TelemetryAggregator: ~Copyable {
     private var withoutTimestamp = 0
     private var withStatus = 0
     private var errors = 0
-    private var invalid = [Int](repeating: 0, count: EventField.allCases.count)
+    private var invalid = [Int](repeating: 0, count: SummaryField.allCases.count)
     private var types: NameTable<Tally.EventType>
     private var tools: NameTable<Tally.Tool>
     private var models: NameTable<Tally.Model>
@@ -122,7 +122,7 @@ public struct TelemetryAggregator: ~Copyable {
         }
         events += 1
         fields.read(from: parser)
-        var bad = EventFieldSet()
+        var bad = SummaryFieldSet()
         let type = fields.string(.eventType, &bad)
 
         // Status.
@@ -159,7 +159,7 @@ public struct TelemetryAggregator: ~Copyable {
             }
         }
         if !bad.isEmpty {
-            for field in EventField.allCases where bad.contains(field) { invalid[field.rawValue] += 1 }
+            for field in SummaryField.allCases where bad.contains(field) { invalid[field.rawValue] += 1 }
         }
     }
 
@@ -183,7 +183,7 @@ public struct TelemetryAggregator: ~Copyable {
             other ? "\u{10FFFF}" : names.map { $0 ?? "" }.joined(separator: "\u{0}")
         }
         var invalidFields: [String: Int] = [:]
-        for field in EventField.allCases where invalid[field.rawValue] > 0 { invalidFields[field.name] = invalid[field.rawValue] }
+        for field in SummaryField.allCases where invalid[field.rawValue] > 0 { invalidFields[field.name] = invalid[field.rawValue] }
         return TelemetrySummary(
             records: records, events: events, unparsableReasons: unparsableReasons,
             runs: runs.count, eventsWithoutRunID: withoutRunID,
@@ -222,7 +222,7 @@ public struct TelemetryAggregator: ~Copyable {
         }
     }
 
-    private mutating func addTool(hasStatus: Bool, isError: Bool, _ bad: inout EventFieldSet) {
+    private mutating func addTool(hasStatus: Bool, isError: Bool, _ bad: inout SummaryFieldSet) {
         let name = fields.string(.toolName, &bad)
         let duration = fields.milliseconds(.executionTime, &bad)
         tools.update(encode(name), make: { Tally.Tool(name: Self.name(name)) }) { t in
@@ -233,7 +233,7 @@ public struct TelemetryAggregator: ~Copyable {
         }
     }
 
-    private mutating func addModel(hasStatus: Bool, isError: Bool, _ bad: inout EventFieldSet) {
+    private mutating func addModel(hasStatus: Bool, isError: Bool, _ bad: inout SummaryFieldSet) {
         let provider = fields.string(.modelProvider, &bad)
         let model = fields.string(.modelName, &bad)
         let prompt = fields.tokens(.promptTokens, &bad)
@@ -253,7 +253,7 @@ public struct TelemetryAggregator: ~Copyable {
         }
     }
 
-    private mutating func addMemory(hasStatus: Bool, isError: Bool, _ bad: inout EventFieldSet) {
+    private mutating func addMemory(hasStatus: Bool, isError: Bool, _ bad: inout SummaryFieldSet) {
         let memoryType = fields.string(.memoryType, &bad)
         let operation = fields.string(.operationType, &bad)
         let cacheHit = fields.bool(.cacheHit, &bad)
@@ -271,7 +271,7 @@ public struct TelemetryAggregator: ~Copyable {
         }
     }
 
-    private mutating func addRouting(_ bad: inout EventFieldSet) {
+    private mutating func addRouting(_ bad: inout SummaryFieldSet) {
         let strategy = fields.string(.routingStrategy, &bad)
         let confidence = fields.score(.confidenceScore, &bad)
         routing.update(encode(strategy), make: { Tally.Routing(strategy: Self.name(strategy)) }) { r in

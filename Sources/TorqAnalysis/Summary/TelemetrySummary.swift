@@ -1,5 +1,6 @@
 import TorqLogStore
 import TorqJSON
+import TorqEvents
 
 /// What a stream of telemetry events adds up to, as computed by
 /// ``TelemetryAggregator``: counts by event type, distinct runs and
@@ -275,39 +276,39 @@ public struct TelemetrySummary: Sendable {
             t.map { .string(RFC3339.format(nanoseconds: $0, fractionDigits: 6)) } ?? .null
         }
         let types = eventTypes.map { t in
-            row([("event_type", name(t.name, other: t.isOther)), ("events", .int(t.events)),
+            row([(EventField.eventType.key, name(t.name, other: t.isOther)), ("events", .int(t.events)),
                  ("events_with_status", .int(t.eventsWithStatus)), ("errors", .int(t.errors)), ("error_rate", rate(t.errorRate))],
                 other: t.isOther)
         }
         let toolRows = tools.map { t in
-            row([("tool_name", name(t.name, other: t.isOther)), ("calls", .int(t.calls)), ("calls_with_status", .int(t.callsWithStatus)),
-                 ("errors", .int(t.errors)), ("error_rate", rate(t.errorRate)), ("execution_time_ms", durations(t.executionTime))],
+            row([(EventField.toolName.key, name(t.name, other: t.isOther)), ("calls", .int(t.calls)), ("calls_with_status", .int(t.callsWithStatus)),
+                 ("errors", .int(t.errors)), ("error_rate", rate(t.errorRate)), (EventField.executionTimeMs.key, durations(t.executionTime))],
                 other: t.isOther)
         }
         let modelRows = models.map { m in
-            row([("model_provider", name(m.provider, other: m.isOther)), ("model_name", name(m.model, other: m.isOther)),
+            row([(EventField.modelProvider.key, name(m.provider, other: m.isOther)), (EventField.modelName.key, name(m.model, other: m.isOther)),
                  ("calls", .int(m.calls)), ("calls_with_status", .int(m.callsWithStatus)), ("errors", .int(m.errors)),
-                 ("error_rate", rate(m.errorRate)), ("prompt_tokens", .int(m.promptTokens)),
-                 ("completion_tokens", .int(m.completionTokens)), ("total_tokens", .int(m.totalTokens)),
-                 ("response_time_ms", durations(m.responseTime))],
+                 ("error_rate", rate(m.errorRate)), (EventField.promptTokens.key, .int(m.promptTokens)),
+                 (EventField.completionTokens.key, .int(m.completionTokens)), (EventField.totalTokens.key, .int(m.totalTokens)),
+                 (EventField.responseTimeMs.key, durations(m.responseTime))],
                 other: m.isOther)
         }
         let providerRows = providers.map { p in
-            row([("model_provider", name(p.provider, other: p.isOther)), ("calls", .int(p.calls)),
-                 ("prompt_tokens", .int(p.promptTokens)), ("completion_tokens", .int(p.completionTokens)),
-                 ("total_tokens", .int(p.totalTokens))],
+            row([(EventField.modelProvider.key, name(p.provider, other: p.isOther)), ("calls", .int(p.calls)),
+                 (EventField.promptTokens.key, .int(p.promptTokens)), (EventField.completionTokens.key, .int(p.completionTokens)),
+                 (EventField.totalTokens.key, .int(p.totalTokens))],
                 other: p.isOther)
         }
         let memoryRows = memory.map { m in
-            row([("memory_type", name(m.memoryType, other: m.isOther)), ("operation_type", name(m.operationType, other: m.isOther)),
+            row([(EventField.memoryType.key, name(m.memoryType, other: m.isOther)), (EventField.operationType.key, name(m.operationType, other: m.isOther)),
                  ("operations", .int(m.operations)), ("operations_with_status", .int(m.operationsWithStatus)),
                  ("errors", .int(m.errors)), ("error_rate", rate(m.errorRate)), ("cache_hits", .int(m.cacheHits)),
                  ("cache_known", .int(m.cacheKnown)), ("cache_hit_rate", rate(m.cacheHitRate)),
-                 ("operation_time_ms", durations(m.operationTime))],
+                 (EventField.operationTimeMs.key, durations(m.operationTime))],
                 other: m.isOther)
         }
         let routingRows = routing.map { r in
-            row([("routing_strategy", name(r.strategy, other: r.isOther)), ("decisions", .int(r.decisions)),
+            row([(EventField.routingStrategy.key, name(r.strategy, other: r.isOther)), ("decisions", .int(r.decisions)),
                  ("scored_decisions", .int(r.scoredDecisions)),
                  ("mean_confidence", r.meanConfidence.map { .number(($0 * 1_000_000).rounded() / 1_000_000) } ?? .null)],
                 other: r.isOther)

@@ -102,7 +102,7 @@ public struct TraceBuilder {
 
     private mutating func add(_ record: TraceRecord) throws(TraceInputError) {
         let isSpan = record.eventType == "span_start" || record.eventType == "span_end"
-        if isSpan && record.spanID == nil { throw TraceInputError(field: "span_id", "a \(record.eventType) needs a span_id") }
+        if isSpan && record.spanID == nil { throw TraceInputError(field: EventField.spanID.key, "a \(record.eventType) needs a \(EventField.spanID)") }
         let order = recordCount
         recordCount += 1
         counts[record.eventType, default: 0] += 1
@@ -117,14 +117,14 @@ public struct TraceBuilder {
         if let ms = record.durationMs { note(record.timestamp - Self.nanoseconds(ms)) }
         switch record.eventType {
         case "model_interaction":
-            let prompt = record.integer("prompt_tokens") ?? 0, completion = record.integer("completion_tokens") ?? 0
+            let prompt = record.integer(.promptTokens) ?? 0, completion = record.integer(.completionTokens) ?? 0
             inputTokens += prompt
             outputTokens += completion
-            totalTokens += record.integer("total_tokens") ?? (prompt + completion)
+            totalTokens += record.integer(.totalTokens) ?? (prompt + completion)
         case "tool_execution":
-            if let tool = record.string("tool_name") { addTool(tool) }
+            if let tool = record.string(.toolName) { addTool(tool) }
         case "agent_run":
-            if case .array(let used)? = record.fields["tools_used"] {
+            if case .array(let used)? = record.fields[EventField.toolsUsed.key] {
                 for case .string(let tool) in used { addTool(tool) }
             }
         default: break
@@ -173,12 +173,12 @@ public struct TraceBuilder {
         spanParts.values[index].end = record
         let hasStart = spanParts.values[index].start != nil
         if let ms = record.durationMs, !hasStart { note(record.timestamp - Self.nanoseconds(ms)) }
-        if let status = record.string("status"), status != "ok", status.lowercased() == "error" {
-            let name = record.string("name") ?? spanParts.values[index].start?.string("name") ?? "span \(id)"
+        if let status = record.string(.status), status != "ok", status.lowercased() == "error" {
+            let name = record.string(.name) ?? spanParts.values[index].start?.string(.name) ?? "span \(id)"
             failures.append(PendingFailure(
                 order: order, spanID: id, parentSpanID: nil,
                 failure: .init(spanIndex: nil, eventType: "span_end", subject: name,
-                               message: record.string("error_message") ?? "status error", timestampNanoseconds: record.timestamp)))
+                               message: record.string(.errorMessage) ?? "status error", timestampNanoseconds: record.timestamp)))
         }
     }
 
@@ -376,23 +376,23 @@ public struct TraceBuilder {
 
     /// The span of a `span_start` and/or `span_end`.
     private static func recordedSpan(id: SpanID, _ start: TraceRecord?, _ end: TraceRecord?, full: Bool, _ warnings: inout [String]) -> TraceSpan {
-        var name = start?.string("name") ?? end?.string("name")
+        var name = start?.string(.name) ?? end?.string(.name)
         if name == nil {
             warnings.append("span \(id): no name in its span records")
             name = "span \(id)"
         }
-        if let a = start?.string("name"), let b = end?.string("name"), a != b {
+        if let a = start?.string(.name), let b = end?.string(.name), a != b {
             warnings.append("span \(id): named \"\(a)\" at its start and \"\(b)\" at its end; the start's name is used")
         }
         var kind = TraceSpanKind.internal
-        if let text = start?.string("kind") {
+        if let text = start?.string(.kind) {
             if let k = TraceSpanKind(rawValue: text.lowercased()) { kind = k } else {
                 warnings.append("span \(id): unknown kind \"\(text)\"; drawn as internal")
             }
         }
         var status = TraceSpanStatus.unset
         if let end {
-            if let text = end.string("status") {
+            if let text = end.string(.status) {
                 if let s = TraceSpanStatus(rawValue: text.lowercased()) { status = s } else {
                     warnings.append("span \(id): unknown status \"\(text)\"; taken as unset")
                 }
@@ -435,7 +435,7 @@ public struct TraceBuilder {
             index: 0, traceID: start?.traceID ?? end?.traceID, spanID: id, parentSpanID: start?.parentSpanID ?? end?.parentSpanID,
             parentIndex: nil, childIndices: [], depth: 0, name: name ?? "", kind: kind, source: .span, eventType: nil,
             startNanoseconds: startTime, endNanoseconds: end?.timestamp, hasRecordedStart: hasStart, hasRecordedEnd: end != nil,
-            status: status, errorMessage: end?.string("error_message"), attributes: attributes, events: events, isOnCriticalPath: false)
+            status: status, errorMessage: end?.string(.errorMessage), attributes: attributes, events: events, isOnCriticalPath: false)
     }
 
     /// OpenTelemetry span events from `attributes.events`; nil when malformed.
@@ -443,10 +443,10 @@ public struct TraceBuilder {
         guard case .array(let items) = value else { return nil }
         var events: [TraceSpanEvent] = []
         for item in items {
-            guard case .object(let o) = item, case .string(let name)? = o["name"], case .string(let stamp)? = o["timestamp"],
+            guard case .object(let o) = item, case .string(let name)? = o[EventField.name.key], case .string(let stamp)? = o[EventField.timestamp.key],
                   let time = RFC3339.parseNanoseconds(stamp) else { return nil }
             var attributes: [String: TelemetryValue] = [:]
-            switch o["attributes"] {
+            switch o[EventField.attributes.key] {
             case nil, .null?: break
             case .object(let a)?: attributes = a
             default: return nil

@@ -1,5 +1,6 @@
 import TorqLogStore
 import TorqJSON
+import TorqEvents
 
 /// Writes a ``TraceModel`` as one JSON document (pretty-printed, keys in a
 /// fixed order):
@@ -33,44 +34,44 @@ public struct TraceJSONRenderer: Sendable {
         func optional(_ v: String?) -> OrderedJSON { v.map(OrderedJSON.string) ?? .null }
         let errors: [OrderedJSON] = s.failures.map { f in
             .object([
-                ("span_id", optional(f.spanIndex.map { model.spans[$0].spanID.description })),
-                ("event_type", .string(f.eventType)), ("subject", .string(f.subject)), ("message", .string(f.message)),
-                ("timestamp", time(f.timestampNanoseconds)),
+                (EventField.spanID.key, optional(f.spanIndex.map { model.spans[$0].spanID.description })),
+                (EventField.eventType.key, .string(f.eventType)), ("subject", .string(f.subject)), ("message", .string(f.message)),
+                (EventField.timestamp.key, time(f.timestampNanoseconds)),
             ])
         }
         let run: OrderedJSON = .object([
-            ("run_id", optional(s.runID)),
+            (EventField.runID.key, optional(s.runID)),
             ("session_ids", .array(s.sessionIDs.map(OrderedJSON.string))),
             ("trace_ids", .array(s.traceIDs.map { .string($0.description) })),
             ("start", time(s.startNanoseconds)), ("end", time(s.endNanoseconds)),
-            ("duration_ms", .number(s.durationMs)),
+            (EventField.durationMs.key, .number(s.durationMs)),
             ("records", .int(s.recordCount)),
             ("event_counts", .object(s.eventCounts.keys.sorted().map { ($0, .int(s.eventCounts[$0] ?? 0)) })),
             ("tokens", .object([("input", .int(s.inputTokens)), ("output", .int(s.outputTokens)), ("total", .int(s.totalTokens))])),
-            ("tools_used", .array(s.toolsUsed.map(OrderedJSON.string))),
+            (EventField.toolsUsed.key, .array(s.toolsUsed.map(OrderedJSON.string))),
             ("errors", .array(errors)),
             ("spans", .int(s.spanCount)), ("open_spans", .int(s.openSpanCount)),
         ])
         let spans: [OrderedJSON] = model.spans.map { span in
             .object([
-                ("span_id", .string(span.spanID.description)),
-                ("parent_span_id", optional(span.parentSpanID?.description)),
-                ("trace_id", optional(span.traceID?.description)),
+                (EventField.spanID.key, .string(span.spanID.description)),
+                (EventField.parentSpanID.key, optional(span.parentSpanID?.description)),
+                (EventField.traceID.key, optional(span.traceID?.description)),
                 ("depth", .int(span.depth)),
-                ("name", .string(span.name)),
-                ("kind", .string(span.kind.rawValue)),
+                (EventField.name.key, .string(span.name)),
+                (EventField.kind.key, .string(span.kind.rawValue)),
                 ("source", .string(span.source.rawValue)),
-                ("event_type", optional(span.eventType)),
+                (EventField.eventType.key, optional(span.eventType)),
                 ("start", time(span.startNanoseconds)), ("end", time(span.endNanoseconds)),
                 ("start_unix_nano", .string(String(span.startNanoseconds))),
                 ("end_unix_nano", optional(span.endNanoseconds.map { String($0) })),
-                ("duration_ms", span.durationMs.map(OrderedJSON.number) ?? .null),
+                (EventField.durationMs.key, span.durationMs.map(OrderedJSON.number) ?? .null),
                 ("open", .bool(span.isOpen)),
                 ("start_derived", .bool(!span.hasRecordedStart)),
-                ("status", .string(span.status.rawValue)),
-                ("error_message", optional(span.errorMessage)),
+                (EventField.status.key, .string(span.status.rawValue)),
+                (EventField.errorMessage.key, optional(span.errorMessage)),
                 ("critical", .bool(span.isOnCriticalPath)),
-                ("attributes", TraceText.json(.object(span.attributes))),
+                (EventField.attributes.key, TraceText.json(.object(span.attributes))),
                 ("events", .array(span.events.map { event($0, time) })),
             ])
         }
@@ -85,11 +86,11 @@ public struct TraceJSONRenderer: Sendable {
 
     private func event(_ e: TraceSpanEvent, _ time: (Int64?) -> OrderedJSON) -> OrderedJSON {
         .object([
-            ("name", .string(e.name)), ("source", .string(e.source.rawValue)), ("timestamp", time(e.timestampNanoseconds)),
-            ("event_id", e.eventID.map(OrderedJSON.string) ?? .null),
-            ("duration_ms", e.durationMs.map(OrderedJSON.number) ?? .null),
+            (EventField.name.key, .string(e.name)), ("source", .string(e.source.rawValue)), (EventField.timestamp.key, time(e.timestampNanoseconds)),
+            (EventField.eventID.key, e.eventID.map(OrderedJSON.string) ?? .null),
+            (EventField.durationMs.key, e.durationMs.map(OrderedJSON.number) ?? .null),
             ("failure", .bool(e.isFailure)),
-            ("attributes", TraceText.json(.object(e.attributes))),
+            (EventField.attributes.key, TraceText.json(.object(e.attributes))),
         ])
     }
 }

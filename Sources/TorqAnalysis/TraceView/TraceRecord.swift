@@ -46,35 +46,35 @@ struct TraceRecord {
             throw TraceInputError("invalid JSON at byte \(error.offset): \(error.message)")
         }
         guard case .object(var fields) = root else { throw TraceInputError("not a JSON object") }
-        guard case .string(let type)? = fields.removeValue(forKey: "event_type") else {
-            throw TraceInputError(field: "event_type", "missing or not a string")
+        guard case .string(let type)? = fields.removeValue(forKey: EventField.eventType.key) else {
+            throw TraceInputError(field: EventField.eventType.key, "missing or not a string")
         }
-        guard case .string(let stamp)? = fields.removeValue(forKey: "timestamp") else {
-            throw TraceInputError(field: "timestamp", "missing or not a string")
+        guard case .string(let stamp)? = fields.removeValue(forKey: EventField.timestamp.key) else {
+            throw TraceInputError(field: EventField.timestamp.key, "missing or not a string")
         }
         guard let time = RFC3339.parseNanoseconds(stamp) else {
-            throw TraceInputError(field: "timestamp", "not an RFC 3339 timestamp: \"\(stamp)\"")
+            throw TraceInputError(field: EventField.timestamp.key, "not an RFC 3339 timestamp: \"\(stamp)\"")
         }
         eventType = type
         timestamp = time
-        eventID = Self.takeString("event_id", &fields)
-        runID = Self.takeString("run_id", &fields)
-        sessionID = Self.takeString("session_id", &fields)
-        traceID = try Self.takeID("trace_id", &fields, digits: 32) { TraceID(hex: $0) }
-        spanID = try Self.takeID("span_id", &fields, digits: 16) { SpanID(hex: $0) }
-        parentSpanID = try Self.takeID("parent_span_id", &fields, digits: 16) { SpanID(hex: $0) }
-        if case .object(let attributes)? = fields["attributes"] {
+        eventID = Self.takeString(.eventID, &fields)
+        runID = Self.takeString(.runID, &fields)
+        sessionID = Self.takeString(.sessionID, &fields)
+        traceID = try Self.takeID(.traceID, &fields, digits: 32) { TraceID(hex: $0) }
+        spanID = try Self.takeID(.spanID, &fields, digits: 16) { SpanID(hex: $0) }
+        parentSpanID = try Self.takeID(.parentSpanID, &fields, digits: 16) { SpanID(hex: $0) }
+        if case .object(let attributes)? = fields[EventField.attributes.key] {
             self.attributes = attributes
-            fields["attributes"] = nil
+            fields[EventField.attributes.key] = nil
         } else {
             self.attributes = [:]
         }
         self.fields = TraceFieldMap(fields)
     }
 
-    private static func takeString(_ key: String, _ fields: inout [String: TelemetryValue]) -> String? {
-        guard case .string(let s)? = fields[key] else { return nil }
-        fields[key] = nil
+    private static func takeString(_ field: EventField, _ fields: inout [String: TelemetryValue]) -> String? {
+        guard case .string(let s)? = fields[field.key] else { return nil }
+        fields[field.key] = nil
         return s
     }
 
@@ -87,8 +87,9 @@ struct TraceRecord {
         return id
     }
 
-    private static func takeID<ID>(_ key: String, _ fields: inout [String: TelemetryValue], digits: Int,
+    private static func takeID<ID>(_ field: EventField, _ fields: inout [String: TelemetryValue], digits: Int,
                                    _ parse: (String) -> ID?) throws(TraceInputError) -> ID? {
+        let key = field.key
         switch fields.removeValue(forKey: key) {
         case nil, .null?:
             return nil
@@ -105,6 +106,18 @@ struct TraceRecord {
     }
 
     // MARK: - Field access
+
+    /// The string field `field`.
+    func string(_ field: EventField) -> String? { string(field.key) }
+
+    /// The numeric field `field` as a double.
+    func number(_ field: EventField) -> Double? { number(field.key) }
+
+    /// The numeric field `field` as an integer, when it is one (`12.0` counts).
+    func integer(_ field: EventField) -> Int? { integer(field.key) }
+
+    /// The boolean field `field`.
+    func bool(_ field: EventField) -> Bool? { bool(field.key) }
 
     /// The string field `key`.
     func string(_ key: String) -> String? {
@@ -141,21 +154,21 @@ struct TraceRecord {
     /// `routing_time_ms`, or `duration_ms` for `span_end`. Nil when the
     /// type has none or the field is absent, negative or not a number.
     var durationMs: Double? {
-        guard let key = Self.durationField[eventType], let ms = number(key), ms >= 0 else { return nil }
+        guard let field = Self.durationField[eventType], let ms = number(field), ms >= 0 else { return nil }
         return ms
     }
 
     /// Which field holds the duration of each event type.
-    static let durationField: [String: String] = [
-        "tool_execution": "execution_time_ms", "model_interaction": "response_time_ms",
-        "memory_operation": "operation_time_ms", "routing_decision": "routing_time_ms", "span_end": "duration_ms",
+    static let durationField: [String: EventField] = [
+        "tool_execution": .executionTimeMs, "model_interaction": .responseTimeMs,
+        "memory_operation": .operationTimeMs, "routing_decision": .routingTimeMs, "span_end": .durationMs,
     ]
 
     /// Whether the event reports a failure: `success` false, or a `status` of
     /// `failed`, `error`, `failure` or `timeout` (any case).
     var isFailure: Bool {
-        if bool("success") == false { return true }
-        guard let status = string("status") else { return false }
+        if bool(.success) == false { return true }
+        guard let status = string(.status) else { return false }
         // The usual spellings first, without lowercasing.
         switch status {
         case "failed", "error": return true
@@ -167,8 +180,8 @@ struct TraceRecord {
     /// Whether the event reports success: `success` true, or a `status` of `completed`, `ok` or `success`.
     var isSuccess: Bool {
         if isFailure { return false }
-        if bool("success") == true { return true }
-        guard let status = string("status") else { return false }
+        if bool(.success) == true { return true }
+        guard let status = string(.status) else { return false }
         switch status {
         case "completed", "ok": return true
         default:
@@ -181,8 +194,8 @@ struct TraceRecord {
 
     /// The message of a failure: `error_message`, else what the status or success field said.
     var failureMessage: String {
-        if let message = string("error_message"), !message.isEmpty { return message }
-        if let status = string("status"), Self.failureStatuses.contains(status.lowercased()) { return "status \(status)" }
+        if let message = string(.errorMessage), !message.isEmpty { return message }
+        if let status = string(.status), Self.failureStatuses.contains(status.lowercased()) { return "status \(status)" }
         return "success false"
     }
 }

@@ -25,19 +25,19 @@ final class TraceRecordScanner {
         self.keepAll = keepAll
     }
 
-    /// The fields kept, by key.
-    private static let kept: Set<String> = [
-        "name", "kind", "status", "duration_ms", "error_message", "execution_time_ms", "response_time_ms",
-        "operation_time_ms", "routing_time_ms", "success", "prompt_tokens", "completion_tokens", "total_tokens",
-        "tool_name", "agent_name", "model_name", "model_provider", "memory_type", "memory_backend", "operation_type",
-        "selected_agent", "routing_strategy", "confidence_score", "cache_hit",
+    /// The fields kept.
+    private static let kept: [EventField] = [
+        .name, .kind, .status, .durationMs, .errorMessage, .executionTimeMs, .responseTimeMs,
+        .operationTimeMs, .routingTimeMs, .success, .promptTokens, .completionTokens, .totalTokens,
+        .toolName, .agentName, .modelName, .modelProvider, .memoryType, .memoryBackend, .operationType,
+        .selectedAgent, .routingStrategy, .confidenceScore, .cacheHit,
     ]
 
-    /// Key ids: 0…7 the header, 8 `tools_used`, 9 `attributes`, 10… the kept fields.
-    private static let keys: [String] = [
-        "event_type", "timestamp", "event_id", "run_id", "session_id", "trace_id", "span_id", "parent_span_id",
-        "tools_used", "attributes",
-    ] + kept.sorted()
+    /// Key ids: 0…7 the header, 8 `tools_used`, 9 `attributes`, 10… the kept fields (by key).
+    private static let keys: [String] = ([
+        .eventType, .timestamp, .eventID, .runID, .sessionID, .traceID, .spanID, .parentSpanID,
+        .toolsUsed, .attributes,
+    ] as [EventField]).map(\.key) + kept.map(\.key).sorted()
 
     /// Key bytes → id, by a hash of the bytes (checked byte for byte).
     private static let table: [UInt64: Int] = {
@@ -156,12 +156,12 @@ final class TraceRecordScanner {
                     continue
                 }
                 if id == 2 { record.eventID = text } else if id == 3 { record.runID = text } else { record.sessionID = text }
-            case 5: record.traceID = try TraceRecord.id(text, value: kind, key: "trace_id", digits: 32) { TraceID(hex: $0) }
-            case 6: record.spanID = try TraceRecord.id(text, value: kind, key: "span_id", digits: 16) { SpanID(hex: $0) }
-            case 7: record.parentSpanID = try TraceRecord.id(text, value: kind, key: "parent_span_id", digits: 16) { SpanID(hex: $0) }
+            case 5: record.traceID = try TraceRecord.id(text, value: kind, key: EventField.traceID.key, digits: 32) { TraceID(hex: $0) }
+            case 6: record.spanID = try TraceRecord.id(text, value: kind, key: EventField.spanID.key, digits: 16) { SpanID(hex: $0) }
+            case 7: record.parentSpanID = try TraceRecord.id(text, value: kind, key: EventField.parentSpanID.key, digits: 16) { SpanID(hex: $0) }
             case 8:
                 guard let v = Self.scalar(value, kind) else { return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)) }
-                if keepAll { record.fields.appendNew("tools_used", v) }
+                if keepAll { record.fields.appendNew(Self.keys[id], v) }
             case 9:
                 if keepAll && !(kind == TQ_JSON_OBJECT && value.count == 0) {
                     return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
@@ -180,9 +180,9 @@ final class TraceRecordScanner {
                 }
             }
         }
-        guard let eventType else { throw TraceInputError(field: "event_type", "missing or not a string") }
-        guard let stampText else { throw TraceInputError(field: "timestamp", "missing or not a string") }
-        guard let stamp else { throw TraceInputError(field: "timestamp", "not an RFC 3339 timestamp: \"\(stampText)\"") }
+        guard let eventType else { throw TraceInputError(field: EventField.eventType.key, "missing or not a string") }
+        guard let stampText else { throw TraceInputError(field: EventField.timestamp.key, "missing or not a string") }
+        guard let stamp else { throw TraceInputError(field: EventField.timestamp.key, "not an RFC 3339 timestamp: \"\(stampText)\"") }
         record.eventType = eventType
         record.timestamp = stamp
         return record

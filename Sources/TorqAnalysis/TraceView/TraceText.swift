@@ -1,4 +1,5 @@
 import TorqJSON
+import TorqEvents
 /// Text helpers of the trace renderers: durations, one-line summaries of
 /// records and attributes, and terminal column widths.
 enum TraceText {
@@ -108,40 +109,40 @@ enum TraceText {
     /// One line of a record's key fields, by type.
     static func recordSummary(_ r: TraceRecord) -> String {
         var parts: [String] = []
-        func add(_ key: String, _ transform: (String) -> String = { $0 }) { if let s = r.string(key) { parts.append(transform(s)) } }
+        func add(_ field: EventField, _ transform: (String) -> String = { $0 }) { if let s = r.string(field) { parts.append(transform(s)) } }
         func addDuration() { if let ms = r.durationMs { parts.append(duration(ms: ms)) } }
         switch r.eventType {
         case "agent_run":
-            add("agent_name")
-            add("status")
-            if let t = r.integer("total_tokens") { parts.append("\(grouped(t)) tokens") }
+            add(.agentName)
+            add(.status)
+            if let t = r.integer(.totalTokens) { parts.append("\(grouped(t)) tokens") }
         case "tool_execution":
-            add("tool_name")
-            add("status")
+            add(.toolName)
+            add(.status)
             addDuration()
         case "model_interaction":
-            if let provider = r.string("model_provider"), let model = r.string("model_name") { parts.append(provider + "/" + model) } else { add("model_name") }
+            if let provider = r.string(.modelProvider), let model = r.string(.modelName) { parts.append(provider + "/" + model) } else { add(.modelName) }
             addDuration()
-            if let p = r.integer("prompt_tokens") {
-                parts.append("\(grouped(p))→\(r.integer("completion_tokens").map(grouped) ?? "?") tokens")
+            if let p = r.integer(.promptTokens) {
+                parts.append("\(grouped(p))→\(r.integer(.completionTokens).map(grouped) ?? "?") tokens")
             }
         case "memory_operation":
-            add("operation_type")
-            add("memory_type")
-            add("memory_backend")
+            add(.operationType)
+            add(.memoryType)
+            add(.memoryBackend)
             addDuration()
-            if let hit = r.bool("cache_hit") { parts.append(hit ? "hit" : "miss") }
+            if let hit = r.bool(.cacheHit) { parts.append(hit ? "hit" : "miss") }
         case "routing_decision":
-            add("selected_agent") { "→ " + $0 }
-            if let c = r.number("confidence_score") { parts.append(fixed(c, 2)) }
-            add("routing_strategy")
+            add(.selectedAgent) { "→ " + $0 }
+            if let c = r.number(.confidenceScore) { parts.append(fixed(c, 2)) }
+            add(.routingStrategy)
             addDuration()
         default:
-            add("name")
-            add("status")
+            add(.name)
+            add(.status)
         }
-        if r.bool("success") == false && r.string("status") == nil { parts.append("success=false") }
-        if r.isFailure, let message = r.string("error_message") { parts.append("— " + message) }
+        if r.bool(.success) == false && r.string(.status) == nil { parts.append("success=false") }
+        if r.isFailure, let message = r.string(.errorMessage) { parts.append("— " + message) }
         return parts.joined(separator: " ")
     }
 

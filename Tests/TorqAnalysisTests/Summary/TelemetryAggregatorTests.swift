@@ -105,6 +105,18 @@ struct TelemetryAggregatorTests {
         }
     }
 
+    @Test("every field the aggregator reads is found by its key, and no other key is")
+    func fieldKeys() {
+        for field in SummaryField.allCases {
+            let bytes = Array(field.name.utf8)
+            #expect(bytes.withUnsafeBytes { SummaryField.named($0.baseAddress!, length: $0.count) } == field, "\(field)")
+        }
+        for key in EventField.allCases.map(\.key) where !SummaryField.allCases.contains(where: { $0.name == key }) {
+            let bytes = Array(key.utf8)
+            #expect(bytes.withUnsafeBytes { SummaryField.named($0.baseAddress!, length: $0.count) } == nil, "\(key)")
+        }
+    }
+
     @Test("a generated mix of 20,000 events: every count, token sum, rate and percentile")
     func generatedMix() throws {
         let events = AnalyticsWorkload.make(count: 20_000)
