@@ -90,7 +90,7 @@ public struct RunSummary: Sendable, Equatable {
         var spanErrors: [(SpanID, Failure)] = []
         func addTool(_ name: String) { if tools.insert(name).inserted { toolsUsed.append(name) } }
         func message(_ header: EventHeader) -> String? {
-            if case .string(let text)? = header.extraFields["error_message"] { return text }
+            if case .string(let text)? = header.extraFields[EventField.errorMessage.key] { return text }
             return nil
         }
         func fail(_ type: EventType, _ subject: String, _ header: EventHeader, _ text: String? = nil) {

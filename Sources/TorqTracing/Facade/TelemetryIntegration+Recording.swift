@@ -68,7 +68,7 @@ extension TelemetryIntegration {
         }
         let end = TelemetryCollector.wallClockNanoseconds()
         var header = Self.header(run.span, at: end)
-        if let errorMessage { header.extraFields["error_message"] = .string(errorMessage) }
+        if let errorMessage { header.extraFields[EventField.errorMessage.key] = .string(errorMessage) }
         if let inputTokens { header.attributes["input_tokens"] = .int(Int64(inputTokens)) }
         if let outputTokens { header.attributes["output_tokens"] = .int(Int64(outputTokens)) }
         run.span.collector.record(AgentRunEvent(
@@ -108,7 +108,7 @@ extension TelemetryIntegration {
         guard let place = placement(runID: runID) else { return .dropped(.disabled) }
         place.tally?.addTool(toolName)
         var header = Self.leafHeader(place, attributes: attributes)
-        if let errorMessage { header.extraFields["error_message"] = .string(errorMessage) }
+        if let errorMessage { header.extraFields[EventField.errorMessage.key] = .string(errorMessage) }
         let succeeded = success ?? (status == .completed ? true : (status == .started ? nil : false))
         return place.collector.record(ToolExecutionEvent(header: header, toolName: toolName, toolType: toolType, status: status,
                                                          executionTimeMs: executionTimeMs, success: succeeded))
@@ -131,7 +131,7 @@ extension TelemetryIntegration {
         let total = totalTokens ?? completionTokens.map { promptTokens + $0 }
         place.tally?.addTokens(prompt: promptTokens, completion: completionTokens, total: total)
         var header = Self.leafHeader(place, attributes: attributes)
-        if let errorMessage { header.extraFields["error_message"] = .string(errorMessage) }
+        if let errorMessage { header.extraFields[EventField.errorMessage.key] = .string(errorMessage) }
         return place.collector.record(ModelInteractionEvent(
             header: header, modelProvider: provider, modelName: model, promptTokens: promptTokens, responseTimeMs: responseTimeMs,
             totalTokens: total, completionTokens: completionTokens, success: success))

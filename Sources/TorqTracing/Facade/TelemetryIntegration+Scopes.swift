@@ -276,7 +276,7 @@ extension TelemetryIntegration {
         let durationMs = Double(max(0, now - span.startNanoseconds)) / 1_000_000
         let message = error.map { String(describing: $0) }
         var header = Self.header(span, at: now)
-        if let message { header.extraFields["error_message"] = .string(message) }
+        if let message { header.extraFields[EventField.errorMessage.key] = .string(message) }
         switch kind {
         case .agentRun(let name, let type, let userQuery):
             let tally = scope.tally?.snapshot()

@@ -158,16 +158,16 @@ public final class TorqSpan: Tracing.Span {
         var attributes = finished.attributes.isEmpty ? [:] : finished.attributes.telemetryValues
         if !finished.events.isEmpty {
             attributes["events"] = .array(finished.events.map { event in
-                .object(["name": .string(event.name),
-                         "timestamp": .string(Self.timestamp(event.nanosecondsSinceEpoch)),
-                         "attributes": .object(event.attributes.telemetryValues)])
+                .object([EventField.name.key: .string(event.name),
+                         EventField.timestamp.key: .string(Self.timestamp(event.nanosecondsSinceEpoch)),
+                         EventField.attributes.key: .object(event.attributes.telemetryValues)])
             })
         }
         if !finished.links.isEmpty {
             attributes["links"] = .array(finished.links.compactMap { link in
                 guard let other = link.context.telemetrySpan else { return nil }
-                return .object(["trace_id": .string(other.traceID.description), "span_id": .string(other.spanID.description),
-                                "attributes": .object(link.attributes.telemetryValues)])
+                return .object([EventField.traceID.key: .string(other.traceID.description), EventField.spanID.key: .string(other.spanID.description),
+                                EventField.attributes.key: .object(link.attributes.telemetryValues)])
             })
         }
         let duration = Double(max(0, endNanoseconds - startNanoseconds)) / 1_000_000
