@@ -24,9 +24,9 @@ public struct PIIFilter: Sendable {
     private let scanner: PIIScanner
     private let redactor: JSONRedactor
 
-    /// A filter for `configuration` (default: the fields of
-    /// ``PIIFilteringConfiguration/defaultSanitizeFields``, every kind).
-    public init(_ configuration: PIIFilteringConfiguration = PIIFilteringConfiguration()) {
+    /// A filter for `configuration` (`PIIFilter()`, from TorqCollector: the
+    /// telemetry schema's free-text fields, every kind).
+    public init(_ configuration: PIIFilteringConfiguration) {
         self.configuration = configuration
         self.scanner = PIIScanner(kinds: PIIKindSet(configuration.kinds))
         self.redactor = JSONRedactor(scanner: scanner, fields: configuration.sanitizeFields.sorted().map { Array($0.utf8) },
