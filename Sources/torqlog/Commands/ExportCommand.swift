@@ -12,7 +12,7 @@ struct ExportCommand: StoreCommand {
             line is one ExportTraceServiceRequest ({"resourceSpans":...}, up to 512 spans from span_start/span_end \
             pairs) or one ExportLogsServiceRequest ({"resourceLogs":...}, up to 512 log records, one per event of the \
             other types, with the OpenTelemetry GenAI attributes), never both. A span started and never ended is \
-            written with its end time equal to its start and torq.span.open=true. Content (user_query, routing \
+            written with its end time equal to its start and torq.span.open=true. Content (\(EventField.userQuery), routing \
             query) is left out unless --include-content. A record that cannot be converted is reported on standard \
             error and the exit status is then 65.
             """
@@ -33,7 +33,7 @@ struct ExportCommand: StoreCommand {
     @Option(help: "jsonl (the events as stored) or otlp-json.")
     var format: Output = .jsonl
 
-    @Flag(help: "otlp-json: include content (user_query as gen_ai.input.messages, the routing query).")
+    @Flag(help: "otlp-json: include content (\(EventField.userQuery) as gen_ai.input.messages, the routing query).")
     var includeContent = false
 
     @Option(name: [.short, .long], help: "Write to FILE instead of standard output.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TorqLogStore
+import TorqTelemetry
 import TorqJSON
 
 /// `torqlog info`: what is in the store.
@@ -52,7 +53,7 @@ struct InfoCommand: StoreCommand {
                 out.write("compression  \(Format.bytes(s.sealedBytes)) sealed for \(Format.bytes(s.sealedJSONLBytes)) of JSONL (\(Format.fixed(100 * Double(s.sealedBytes) / Double(s.sealedJSONLBytes), 1))%)\n")
             }
             out.write("events       \(s.records)" + (s.lastSequence.map { "  (sequence \(s.firstSequence ?? 0)…\($0))" } ?? "") + "\n")
-            out.write("runs         \(s.runs)" + (s.recordsWithoutRun > 0 ? "  (+\(s.recordsWithoutRun) events without run_id)" : "") + "\n")
+            out.write("runs         \(s.runs)" + (s.recordsWithoutRun > 0 ? "  (+\(s.recordsWithoutRun) events without \(EventField.runID))" : "") + "\n")
             out.write("disk usage   \(Format.bytes(s.bytesOnDisk))  (payload \(Format.bytes(s.payloadBytes)))\n")
             if let r = try RetentionPolicy.load(store) {
                 let days = r.maxAgeNanoseconds.map { Format.fixed(Double($0) / 86_400e9, 2) + " days" } ?? "no age limit"

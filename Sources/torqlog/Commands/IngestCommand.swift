@@ -54,7 +54,7 @@ struct IngestCommand: StoreCommand {
     var redact = false
 
     @Option(name: .customLong("redact-field"),
-            help: ArgumentHelp("A field to sanitize (repeat for several); replaces the default list (user_query, user_feedback, error_message, query).",
+            help: ArgumentHelp("A field to sanitize (repeat for several); replaces the default list (\(EventField.userQuery), user_feedback, \(EventField.errorMessage), query).",
                                valueName: "name"))
     var redactFields: [String] = []
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TorqLogStore
+import TorqTelemetry
 
 /// `torqlog replay RUN_ID`: one run's events in order.
 struct ReplayCommand: StoreCommand {
@@ -12,7 +13,7 @@ struct ReplayCommand: StoreCommand {
     @ParentCommand var parent: TorqLog
     @OptionGroup var local: GlobalOptions
 
-    @Argument(help: "The run's run_id.")
+    @Argument(help: "The run's \(EventField.runID).")
     var runID: String
 
     @Option(help: "text or jsonl.")

@@ -47,10 +47,10 @@ struct TelemetryCommand: StoreCommand {
     @OptionGroup var local: GlobalOptions
     @OptionGroup var filters: FilterOptions
 
-    @Option(name: .customLong("event-type"), help: ArgumentHelp("Only events of this event_type (same as --type).", valueName: "T"))
+    @Option(name: .customLong("event-type"), help: ArgumentHelp("Only events of this \(EventField.eventType) (same as --type).", valueName: "T"))
     var eventType: String?
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Only events of this run_id.", valueName: "ID"))
+    @Option(name: .customLong("run"), help: ArgumentHelp("Only events of this \(EventField.runID).", valueName: "ID"))
     var runID: String?
 
     @Flag(help: "Append the schema compliance report of the same events.")
@@ -144,9 +144,9 @@ struct TelemetryCommand: StoreCommand {
             line("error rate", percent(rate) + "  (\(grouped(s.errors)) of \(grouped(s.eventsWithStatus)) events with a status)")
         }
         var missing: [String] = []
-        if s.eventsWithoutRunID > 0 { missing.append("run_id \(grouped(s.eventsWithoutRunID))") }
-        if s.eventsWithoutSessionID > 0 { missing.append("session_id \(grouped(s.eventsWithoutSessionID))") }
-        if s.eventsWithoutTimestamp > 0 { missing.append("timestamp \(grouped(s.eventsWithoutTimestamp))") }
+        if s.eventsWithoutRunID > 0 { missing.append("\(EventField.runID) \(grouped(s.eventsWithoutRunID))") }
+        if s.eventsWithoutSessionID > 0 { missing.append("\(EventField.sessionID) \(grouped(s.eventsWithoutSessionID))") }
+        if s.eventsWithoutTimestamp > 0 { missing.append("\(EventField.timestamp) \(grouped(s.eventsWithoutTimestamp))") }
         if !missing.isEmpty { line("events without", missing.joined(separator: ", ")) }
         if !s.invalidFields.isEmpty {
             line("ignored values", s.invalidFields.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
@@ -154,7 +154,7 @@ struct TelemetryCommand: StoreCommand {
         }
 
         if !s.eventTypes.isEmpty {
-            var t = Table([("event_type", 40), ("events", 12), ("with status", 13), ("errors", 10), ("error rate", 12)])
+            var t = Table([(EventField.eventType.key, 40), ("events", 12), ("with status", 13), ("errors", 10), ("error rate", 12)])
             for r in s.eventTypes {
                 t.row([name(r.name, other: r.isOther), grouped(r.events), grouped(r.eventsWithStatus), grouped(r.errors),
                        percent(r.errorRate)])
@@ -162,16 +162,16 @@ struct TelemetryCommand: StoreCommand {
             out += "\nEvents by type\n" + t.text
         }
         if !s.tools.isEmpty {
-            var t = Table([("tool_name", 34), ("calls", 10), ("errors", 9), ("error rate", 11), ("p50", 9), ("p95", 9), ("p99", 9)])
+            var t = Table([(EventField.toolName.key, 34), ("calls", 10), ("errors", 9), ("error rate", 11), ("p50", 9), ("p95", 9), ("p99", 9)])
             for r in s.tools {
                 let d = r.executionTime
                 t.row([name(r.name, other: r.isOther), grouped(r.calls), grouped(r.errors), percent(r.errorRate),
                        duration(d?.p50), duration(d?.p95), duration(d?.p99)])
             }
-            out += "\nTools (execution_time_ms)\n" + t.text
+            out += "\nTools (\(EventField.executionTimeMs))\n" + t.text
         }
         if !s.models.isEmpty {
-            var t = Table([("model_provider / model_name", 32), ("calls", 8), ("errors", 7), ("prompt", 9), ("completion", 11),
+            var t = Table([("\(EventField.modelProvider) / \(EventField.modelName)", 32), ("calls", 8), ("errors", 7), ("prompt", 9), ("completion", 11),
                            ("total", 9), ("p50", 7), ("p95", 7), ("p99", 7)])
             for r in s.models {
                 let d = r.responseTime
@@ -179,10 +179,10 @@ struct TelemetryCommand: StoreCommand {
                 t.row([label, grouped(r.calls), grouped(r.errors), compact(r.promptTokens), compact(r.completionTokens),
                        compact(r.totalTokens), duration(d?.p50), duration(d?.p95), duration(d?.p99)])
             }
-            out += "\nModels (tokens, response_time_ms)\n" + t.text
+            out += "\nModels (tokens, \(EventField.responseTimeMs))\n" + t.text
         }
         if s.providers.contains(where: { $0.promptTokens > 0 || $0.completionTokens > 0 || $0.totalTokens > 0 }) {
-            var t = Table([("model_provider", 40), ("calls", 10), ("prompt", 14), ("completion", 14), ("total", 14)])
+            var t = Table([(EventField.modelProvider.key, 40), ("calls", 10), ("prompt", 14), ("completion", 14), ("total", 14)])
             for r in s.providers {
                 t.row([name(r.provider, other: r.isOther), grouped(r.calls), compact(r.promptTokens, width: 14),
                        compact(r.completionTokens, width: 14), compact(r.totalTokens, width: 14)])
@@ -190,7 +190,7 @@ struct TelemetryCommand: StoreCommand {
             out += "\nTokens by provider\n" + t.text
         }
         if !s.memory.isEmpty {
-            var t = Table([("memory_type / operation_type", 32), ("operations", 11), ("errors", 8), ("cache hits", 11),
+            var t = Table([("\(EventField.memoryType) / \(EventField.operationType)", 32), ("operations", 11), ("errors", 8), ("cache hits", 11),
                            ("p50", 9), ("p95", 9), ("p99", 9)])
             for r in s.memory {
                 let d = r.operationTime
@@ -198,10 +198,10 @@ struct TelemetryCommand: StoreCommand {
                 t.row([label, grouped(r.operations), grouped(r.errors), percent(r.cacheHitRate),
                        duration(d?.p50), duration(d?.p95), duration(d?.p99)])
             }
-            out += "\nMemory (operation_time_ms)\n" + t.text
+            out += "\nMemory (\(EventField.operationTimeMs))\n" + t.text
         }
         if !s.routing.isEmpty {
-            var t = Table([("routing_strategy", 40), ("decisions", 12), ("mean confidence", 17)])
+            var t = Table([(EventField.routingStrategy.key, 40), ("decisions", 12), ("mean confidence", 17)])
             for r in s.routing {
                 t.row([name(r.strategy, other: r.isOther), grouped(r.decisions), r.meanConfidence.map { Format.fixed($0, 3) } ?? "-"])
             }

@@ -8,12 +8,12 @@ struct TraceCommand: StoreCommand {
         commandName: "trace",
         abstract: "Show one run as a trace: its spans as a tree with timings, the critical path and the run's figures.",
         discussion: """
-            Spans come from span_start/span_end records (same span_id). A span with a start and no end is OPEN \
+            Spans come from span_start/span_end records (same \(EventField.spanID)). A span with a start and no end is OPEN \
             (still running, or cut off) and is drawn up to the run's last event; an end without a start gets its \
-            start from duration_ms. A record of the five event types whose span_id names no recorded span is drawn \
-            as a leaf ending at its timestamp and lasting its execution_time_ms / response_time_ms / \
-            operation_time_ms / routing_time_ms (an instant without one); one whose span_id names a span is one of \
-            that span's events. A parent named by parent_span_id but never recorded is shown as "not recorded", \
+            start from \(EventField.durationMs). A record of the five event types whose \(EventField.spanID) names no recorded span is drawn \
+            as a leaf ending at its timestamp and lasting its \(EventField.executionTimeMs) / \(EventField.responseTimeMs) / \
+            \(EventField.operationTimeMs) / \(EventField.routingTimeMs) (an instant without one); one whose \(EventField.spanID) names a span is one of \
+            that span's events. A parent named by \(EventField.parentSpanID) but never recorded is shown as "not recorded", \
             spanning its children. The critical path (marked *) runs from the root finishing last through, at each \
             level, the child finishing last.
 
@@ -31,7 +31,7 @@ struct TraceCommand: StoreCommand {
     @ParentCommand var parent: TorqLog
     @OptionGroup var local: GlobalOptions
 
-    @Argument(help: "The run's run_id.")
+    @Argument(help: "The run's \(EventField.runID).")
     var runID: String
 
     @Flag(help: "text: show each span's events (span events and the records in it) under it.")

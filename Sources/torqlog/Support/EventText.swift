@@ -1,5 +1,6 @@
 import TorqLogStore
 import TorqJSON
+import TorqTelemetry
 
 /// Turns an event's JSON into one readable line of text: its type and the
 /// fields that matter for that type (the telemetry schema's key fields).
@@ -19,47 +20,47 @@ struct EventText: ~Copyable {
         }
         let type = typeTag ?? "-"
         guard ok else { return (type, "(payload is not a JSON object)") }
-        func s(_ k: String) -> String? { parser.field(k).flatMap(Self.text) }
+        func s(_ f: EventField) -> String? { parser.field(f.key).flatMap(Self.text) }
         var parts: [String] = []
         func add(_ p: String?) { if let p, !p.isEmpty { parts.append(p) } }
-        func named(_ k: String, _ label: String) { if let v = s(k) { parts.append("\(label)=\(v)") } }
-        func ms(_ k: String) { if let v = s(k) { parts.append(v + "ms") } }
+        func named(_ f: EventField, _ label: String) { if let v = s(f) { parts.append("\(label)=\(v)") } }
+        func ms(_ f: EventField) { if let v = s(f) { parts.append(v + "ms") } }
         switch type {
         case "agent_run":
-            add(s("agent_name").map { n in s("agent_type").map { "\(n) (\($0))" } ?? n })
-            add(s("status"))
-            named("total_tokens", "tokens")
-            if let q = s("user_query") { parts.append(Self.quote(q)) }
+            add(s(.agentName).map { n in s(.agentType).map { "\(n) (\($0))" } ?? n })
+            add(s(.status))
+            named(.totalTokens, "tokens")
+            if let q = s(.userQuery) { parts.append(Self.quote(q)) }
         case "tool_execution":
-            add(s("tool_name").map { n in s("tool_type").map { "\(n) (\($0))" } ?? n })
-            add(s("status"))
-            ms("execution_time_ms")
-            if let e = s("error_message") { parts.append("error=" + Self.quote(e)) }
+            add(s(.toolName).map { n in s(.toolType).map { "\(n) (\($0))" } ?? n })
+            add(s(.status))
+            ms(.executionTimeMs)
+            if let e = s(.errorMessage) { parts.append("error=" + Self.quote(e)) }
         case "model_interaction":
-            add([s("model_provider"), s("model_name")].compactMap { $0 }.joined(separator: "/"))
-            if let p = s("prompt_tokens") {
-                parts.append("tokens \(p)→\(s("completion_tokens") ?? "?")" + (s("total_tokens").map { " (\($0))" } ?? ""))
+            add([s(.modelProvider), s(.modelName)].compactMap { $0 }.joined(separator: "/"))
+            if let p = s(.promptTokens) {
+                parts.append("tokens \(p)→\(s(.completionTokens) ?? "?")" + (s(.totalTokens).map { " (\($0))" } ?? ""))
             }
-            ms("response_time_ms")
-            if case .bool(false)? = parser.field("success") { parts.append("failed") }
+            ms(.responseTimeMs)
+            if case .bool(false)? = parser.field(EventField.success.key) { parts.append("failed") }
         case "memory_operation":
-            add(s("operation_type"))
-            add([s("memory_type"), s("memory_backend")].compactMap { $0 }.joined(separator: "@"))
-            ms("operation_time_ms")
-            if case .bool(let hit)? = parser.field("cache_hit") { parts.append(hit ? "hit" : "miss") }
+            add(s(.operationType))
+            add([s(.memoryType), s(.memoryBackend)].compactMap { $0 }.joined(separator: "@"))
+            ms(.operationTimeMs)
+            if case .bool(let hit)? = parser.field(EventField.cacheHit.key) { parts.append(hit ? "hit" : "miss") }
         case "routing_decision":
-            add(s("selected_agent").map { "→ " + $0 })
-            named("routing_strategy", "strategy")
-            named("confidence_score", "confidence")
-            if let q = s("query") { parts.append(Self.quote(q)) }
+            add(s(.selectedAgent).map { "→ " + $0 })
+            named(.routingStrategy, "strategy")
+            named(.confidenceScore, "confidence")
+            if let q = s(.query) { parts.append(Self.quote(q)) }
         case "span_start", "span_end":
-            add(s("name"))
-            named("span_id", "span")
-            add(s("status"))
+            add(s(.name))
+            named(.spanID, "span")
+            add(s(.status))
         default:
             var n = 0
             parser.forEachField { k, v in
-                guard n < 4, !["event_id", "event_type", "timestamp", "session_id", "run_id"].contains(k),
+                guard n < 4, !Self.headerKeys.contains(k),
                       let t = Self.text(v) else { return }
                 parts.append("\(k)=\(Self.short(t))")
                 n += 1
@@ -67,6 +68,9 @@ struct EventText: ~Copyable {
         }
         return (type, parts.joined(separator: "  "))
     }
+
+    /// The header fields, left out of the summary of an event of another type.
+    private static let headerKeys: Set<String> = Set(([.eventID, .eventType, .timestamp, .sessionID, .runID] as [EventField]).map(\.key))
 
     static func text(_ v: JSONValue) -> String? {
         switch v {

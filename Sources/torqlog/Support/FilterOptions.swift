@@ -1,9 +1,10 @@
 import ArgumentParser
 import TorqLogStore
+import TorqTelemetry
 
 /// `--type`, `--since`, `--until`: conditions on record headers.
 struct FilterOptions: ParsableArguments {
-    @Option(help: "Only events of this event_type.")
+    @Option(help: "Only events of this \(EventField.eventType).")
     var type: String?
 
     @Option(help: "Only events at or after TIME (RFC 3339, a date, or a duration ago such as 2h).")
