@@ -21,9 +21,9 @@ public struct EventSchema: Sendable, Hashable {
     public let recordedBy: String
 
     /// The names of the common fields the store indexes and the scanners filter on.
-    package static let typeField = "event_type"
-    package static let runField = "run_id"
-    package static let timeField = "timestamp"
+    package static let typeField = EventField.eventType.key
+    package static let runField = EventField.runID.key
+    package static let timeField = EventField.timestamp.key
 
     /// The fields every event has, first in every event.
     public static let commonFields: [FieldDefinition] = [

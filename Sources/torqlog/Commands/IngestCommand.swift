@@ -13,14 +13,14 @@ struct IngestCommand: StoreCommand {
         abstract: "Append JSONL events (one JSON object per line) to the store.",
         discussion: """
             Reads the files given, or standard input. Each non-empty line must be one JSON object; \
-            its run_id, event_type and timestamp are indexed when present. A bad line is reported \
+            its \(EventField.runID), \(EventField.eventType) and \(EventField.timestamp) are indexed when present. A bad line is reported \
             as FILE:LINE: reason on stderr and the others are still stored; the exit status is 65 \
             if any line was rejected.
 
             --redact replaces personal data and secrets (e-mail addresses, phone numbers, payment \
             cards, IPv4/IPv6 addresses, US SSNs, API keys, JWTs, PEM private keys, bearer tokens) \
             with [REDACTED:KIND] before anything reaches disk, in the string values of the fields \
-            user_query, user_feedback, error_message and query at any depth (--redact-field NAME, \
+            \(EventField.userQuery), user_feedback, \(EventField.errorMessage) and \(EventField.query) at any depth (--redact-field NAME, \
             repeated, replaces that list; --redact-all-strings scans every string value). The rest \
             of each line is stored byte for byte; the summary counts redactions by kind.
             """

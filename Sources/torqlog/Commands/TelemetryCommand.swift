@@ -16,24 +16,24 @@ struct TelemetryCommand: StoreCommand {
 
             events: records that are JSON objects; any other record is counted as unparsable, by reason.
 
-            runs: distinct run_id strings; sessions: distinct session_id strings. Exact (by 64-bit hash) up \
+            runs: distinct \(EventField.runID) strings; sessions: distinct \(EventField.sessionID) strings. Exact (by 64-bit hash) up \
             to 100,000 ids, then a HyperLogLog estimate (standard error 0.8%), marked as an estimate (text: an \
             approximately-equal sign before the count; JSON: "exact": false).
 
             error rate: events whose status is error, failed, failure or timeout (any case) or whose success is \
             false, over events with a string status or a boolean success; per event type too.
 
-            tools: tool_execution events by tool_name: calls, errors, p50/p95/p99 of execution_time_ms.
+            tools: tool_execution events by \(EventField.toolName): calls, errors, p50/p95/p99 of \(EventField.executionTimeMs).
 
-            models: model_interaction events by model_provider and model_name: calls, errors, prompt, \
-            completion and total tokens (total_tokens, else prompt + completion), p50/p95/p99 of response_time_ms.
+            models: model_interaction events by \(EventField.modelProvider) and \(EventField.modelName): calls, errors, prompt, \
+            completion and total tokens (\(EventField.totalTokens), else prompt + completion), p50/p95/p99 of \(EventField.responseTimeMs).
 
-            tokens: the same tokens by model_provider.
+            tokens: the same tokens by \(EventField.modelProvider).
 
-            memory: memory_operation events by memory_type and operation_type: operations, errors, cache-hit \
-            rate (cache_hit true over boolean cache_hit), p50/p95/p99 of operation_time_ms.
+            memory: memory_operation events by \(EventField.memoryType) and \(EventField.operationType): operations, errors, cache-hit \
+            rate (\(EventField.cacheHit) true over boolean \(EventField.cacheHit)), p50/p95/p99 of \(EventField.operationTimeMs).
 
-            routing: routing_decision events by routing_strategy: decisions and mean confidence_score (in [0, 1]).
+            routing: routing_decision events by \(EventField.routingStrategy): decisions and mean \(EventField.confidenceScore) (in [0, 1]).
 
             Percentiles are nearest-rank, from HDR histograms with two significant digits (within 1%). Tables keep \
             at most 1,000 distinct tools, models and memory pairs and 10,000 event types, providers and strategies; \
