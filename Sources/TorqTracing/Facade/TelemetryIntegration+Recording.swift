@@ -175,7 +175,7 @@ extension TelemetryIntegration {
     // MARK: Headers
 
     /// The header of an event that is its span's own record: the span's ids, run and session.
-    static func header(_ span: TorqSpan, at nanoseconds: Int64) -> EventHeader {
+    static func header(_ span: CollectorSpan, at nanoseconds: Int64) -> EventHeader {
         EventHeader(eventID: "", timestamp: nanoseconds, sessionID: span.sessionID, runID: span.runID,
                     traceID: span.spanContext.traceID, spanID: span.spanContext.spanID, parentSpanID: span.spanContext.parentSpanID)
     }

@@ -233,7 +233,7 @@ extension TelemetryIntegration {
     /// A scoped operation under way: its span, the context its body runs in,
     /// and the run's tallies.
     struct Scope: Sendable {
-        var span: TorqSpan
+        var span: CollectorSpan
         var context: ServiceContext
         var tally: RunTally?
     }

@@ -44,7 +44,7 @@ import TorqJSON
 public final class TelemetryIntegration: Sendable {
     /// A run started with ``startAgentRun(agentName:agentType:userQuery:)`` and not yet completed.
     struct ActiveRun: Sendable {
-        var span: TorqSpan
+        var span: CollectorSpan
         var tally: RunTally
         var agentName: String
         var agentType: String

@@ -4,7 +4,7 @@ import TorqJSON
 
 /// A swift-distributed-tracing `Tracer` that writes its spans into a
 /// ``TelemetryCollector``: each span's start and end become `span_start` and
-/// `span_end` events of the collector's store (see ``TorqSpan``), with the
+/// `span_end` events of the collector's store (see ``CollectorSpan``), with the
 /// `run_id` and `session_id` of the context they were started in.
 ///
 /// Bootstrap it once, and every library instrumented with swift-distributed-tracing
@@ -25,8 +25,8 @@ import TorqJSON
 /// tracer propagates W3C Trace Context (`traceparent`, `tracestate`) with
 /// `inject` and `extract`, for example into ``HeaderDictionaryInjector``'s headers.
 public struct TorqTracer: Tracer {
-    /// The span type: ``TorqSpan``.
-    public typealias Span = TorqSpan
+    /// The span type: ``CollectorSpan``.
+    public typealias Span = CollectorSpan
 
     /// Where the spans are written.
     public let collector: TelemetryCollector
@@ -54,26 +54,26 @@ public struct TorqTracer: Tracer {
         function: String,
         file fileID: String,
         line: UInt
-    ) -> TorqSpan {
+    ) -> CollectorSpan {
         start(operationName, in: context(), kind: kind, at: Int64(clamping: instant().nanosecondsSinceEpoch))
     }
 
     /// The span start shared by the `Tracer` API and ``TelemetryIntegration``.
     func start(_ name: String, in parent: ServiceContext, kind: SpanKind = .internal,
-               at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> TorqSpan {
+               at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> CollectorSpan {
         start(name, in: parent, telemetry: parent.telemetry, kind: kind, at: nanoseconds)
     }
 
     /// A span start where torqlog's values of `parent` are given (`telemetry`), not looked up.
     func start(_ name: String, in parent: ServiceContext, telemetry: TelemetryContext?, kind: SpanKind = .internal,
-               at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> TorqSpan {
+               at nanoseconds: Int64 = TelemetryCollector.wallClockNanoseconds()) -> CollectorSpan {
         let spanContext: TelemetrySpanContext
         if let parentSpan = telemetry?.span {
             spanContext = parentSpan.child(spanID: TraceIdentifiers.spanID())
         } else {
             spanContext = TelemetrySpanContext(traceID: TraceIdentifiers.traceID(), spanID: TraceIdentifiers.spanID())
         }
-        return TorqSpan(name: name, kind: kind, spanContext: spanContext, parentContext: parent, parentTelemetry: telemetry,
+        return CollectorSpan(name: name, kind: kind, spanContext: spanContext, parentContext: parent, parentTelemetry: telemetry,
                         startNanoseconds: nanoseconds, collector: collector, sessionID: telemetry?.sessionID ?? sessionID,
                         runID: telemetry?.runID?.rawValue)
     }

@@ -5,7 +5,7 @@ import Tracing
 @testable import TorqTracing
 import TorqCollector
 
-/// `TorqTracer` and `TorqSpan`: spans written as `span_start`/`span_end`
+/// `TorqTracer` and `CollectorSpan`: spans written as `span_start`/`span_end`
 /// events, through the tracer directly and through swift-distributed-tracing's
 /// global API once bootstrapped.
 @Suite("TorqTracer")

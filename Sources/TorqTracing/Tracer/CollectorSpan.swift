@@ -28,7 +28,7 @@ import TorqJSON
 /// span.setStatus(.init(code: .ok))
 /// span.end()
 /// ```
-public final class TorqSpan: Tracing.Span {
+public final class CollectorSpan: Tracing.Span {
     private struct State {
         var name: String
         var attributes: SpanAttributes = [:]
