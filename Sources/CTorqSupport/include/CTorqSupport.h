@@ -25,6 +25,10 @@ int tq_start_writeback(int fd, int64_t offset, int64_t length);
 /// Whether `needle` occurs in `haystack` (glibc's two-way `memmem`).
 int tq_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// Names the calling thread (`pthread_setname_np`; Linux keeps the first 15
+/// bytes). Returns 0, or an error number.
+int tq_set_thread_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif
