@@ -114,20 +114,22 @@ public struct ComplianceScanner: Sendable {
             result.tally = tally
             result.segments = segments
         }
-        var spawned: [WorkerThread] = []
+        // One long job per worker: the scan is done when they have run (stop(.finishQueued) joins them).
+        var spawned: [Worker<ThreadResult>] = []
         var results: [ThreadResult] = []
         for _ in 1..<threads {
             let result = ThreadResult()
-            guard let thread = WorkerThread({ body(result) }) else {
+            guard let worker = try? Worker<ThreadResult>(name: "torqlog-scan", capacity: 1, run: { body($0) }),
+                  worker.submit(result) else {
                 coordinator.finishReading() // this thread will never read
                 continue
             }
-            spawned.append(thread)
+            spawned.append(worker)
             results.append(result)
         }
         let mine = ThreadResult()
         body(mine)
-        spawned.forEach { $0.join() }
+        for worker in spawned { worker.stop(.finishQueued) }
         results.append(mine)
         if let error = coordinator.error { throw error }
         var tally = ComplianceTally(maxExamples: maxExamples)

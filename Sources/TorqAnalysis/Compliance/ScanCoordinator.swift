@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TorqEvents
+import TorqLogStore
 
 /// What the threads of a scan share: the units of input still to read, the
 /// batches ready to parse, the free batches, and the first error.
@@ -13,117 +11,94 @@ import TorqEvents
 /// threads read, each parses about what it reads; when one runs out of
 /// units, it parses what the others read. The number of batches is fixed
 /// (``batchCount``), which bounds memory.
-final class ScanCoordinator: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private let units: [ScanUnit]
-    private var nextUnit = 0
-    private var ready: [ScanBatch] = []
-    private var readyHead = 0
-    private var free: [ScanBatch]
-    private var readers: Int
-    private var failure: TelemetryError?
+final class ScanCoordinator: Sendable {
+    private struct State {
+        let units: [ScanUnit]
+        var nextUnit = 0
+        var ready: [ScanBatch] = []
+        var readyHead = 0
+        var free: [ScanBatch]
+        var readers: Int
+        var failure: TelemetryError?
+
+        mutating func popReady() -> ScanBatch? {
+            guard readyHead < ready.count else { return nil }
+            let batch = ready[readyHead]
+            readyHead += 1
+            if readyHead == ready.count {
+                ready.removeAll(keepingCapacity: true)
+                readyHead = 0
+            }
+            return batch
+        }
+    }
+
+    /// Threads wait on it for a ready batch (or the end of reading).
+    private let state: ConditionLock<State>
 
     /// Batches in circulation for `threads` threads.
     static func batchCount(threads: Int) -> Int { 2 * threads + 2 }
 
     init(units: [ScanUnit], threads: Int) {
-        self.units = units
-        readers = threads
-        free = (0..<Self.batchCount(threads: threads)).map { _ in ScanBatch() }
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
+        state = ConditionLock(State(units: units, free: (0..<Self.batchCount(threads: threads)).map { _ in ScanBatch() },
+                                    readers: threads))
     }
 
     /// The next unit to read, or nil when all are taken or the scan failed.
     func takeUnit() -> ScanUnit? {
-        locked {
-            guard failure == nil, nextUnit < units.count else { return nil }
-            nextUnit += 1
-            return units[nextUnit - 1]
+        state.withLock { s in
+            guard s.failure == nil, s.nextUnit < s.units.count else { return nil }
+            s.nextUnit += 1
+            return s.units[s.nextUnit - 1]
         }
     }
 
     /// A free batch (a new one if none is left; only while every batch is held by a reader).
     func takeFree() -> ScanBatch {
-        locked { free.popLast() } ?? ScanBatch()
+        state.withLock { $0.free.popLast() } ?? ScanBatch()
     }
 
     /// Queues a full batch for parsing; returns a free batch to continue
     /// with, or nil when none is free (the caller then parses a ready batch).
     func submit(_ batch: ScanBatch) -> ScanBatch? {
-        locked {
-            ready.append(batch)
-            pthread_cond_signal(condition)
-            return free.popLast()
+        // Every waiter waits for the same thing (a ready batch, or the end): one is enough.
+        state.withLock(notify: .one) { s in
+            s.ready.append(batch)
+            return s.free.popLast()
         }
     }
 
     /// A ready batch, without waiting.
     func takeReady() -> ScanBatch? {
-        locked { popReady() }
+        state.withLock { $0.popReady() }
     }
 
     /// A ready batch, waiting for one while any thread still reads; nil at the end.
     func waitReady() -> ScanBatch? {
-        locked {
-            while true {
-                if let batch = popReady() { return batch }
-                if readers == 0 { return nil }
-                pthread_cond_wait(condition, mutex)
-            }
-        }
+        state.wait(for: { s -> ScanBatch?? in
+            if let batch = s.popReady() { return .some(batch) }
+            return s.readers == 0 ? .some(nil) : nil
+        })
     }
 
     /// Gives a parsed batch back.
     func release(_ batch: ScanBatch) {
         batch.reset()
-        locked { free.append(batch) }
+        state.withLock { $0.free.append(batch) }
     }
 
     /// The calling thread reads no more.
     func finishReading() {
-        locked {
-            readers -= 1
-            pthread_cond_broadcast(condition)
-        }
+        state.withLock(notify: .all) { $0.readers -= 1 }
     }
 
     /// Records the scan's first error; no more units are handed out.
     func fail(_ error: TelemetryError) {
-        locked { if failure == nil { failure = error } }
+        state.withLock { s in if s.failure == nil { s.failure = error } }
     }
 
     /// The first error, if any.
-    var error: TelemetryError? { locked { failure } }
-
-    private func popReady() -> ScanBatch? {
-        guard readyHead < ready.count else { return nil }
-        let batch = ready[readyHead]
-        readyHead += 1
-        if readyHead == ready.count {
-            ready.removeAll(keepingCapacity: true)
-            readyHead = 0
-        }
-        return batch
-    }
+    var error: TelemetryError? { state.withLock { $0.failure } }
 }
 
 /// One piece of input a single thread reads from start to end.

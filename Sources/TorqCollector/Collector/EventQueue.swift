@@ -1,15 +1,20 @@
-import Dispatch
-import Synchronization
 import TorqEvents
+import TorqLogStore
 
 /// The bounded queue between recording threads and the flusher.
 ///
-/// One `Mutex` guards the events, the rate limiter and the counters, so a
-/// `record` takes exactly one lock (uncontended: ~20 ns). The flusher takes
-/// everything at once by swapping arrays, so it holds the lock for a few
-/// nanoseconds per batch and never while encoding or writing. A lock rather
-/// than an actor: `record` must not suspend or hop executors, and it is called
-/// from synchronous code on any thread.
+/// One ``ConditionLock`` guards the events, the rate limiter and the
+/// counters, so a `record` takes exactly one lock (uncontended: one
+/// `pthread_mutex_lock`/`unlock` pair, ~20 ns). The flusher takes everything
+/// at once by swapping arrays, so it holds the lock for a few nanoseconds per
+/// batch and never while encoding or writing. The flusher waits on the same
+/// lock for work (``waitForWork(until:)``) and for its back-off
+/// (``pause(until:)``); producers blocked on a full queue (the `wait`
+/// policy) wait on it for room. Waiters wait for different things, so every
+/// notification is a broadcast (one atomic load when nobody waits, the common
+/// case: the flusher is woken once per batch or idle period, not per event).
+/// A lock rather than an actor: `record` must not suspend or hop executors,
+/// and it is called from synchronous code on any thread.
 final class EventQueue: Sendable {
     enum Push: Equatable {
         case accepted
@@ -23,8 +28,9 @@ final class EventQueue: Sendable {
         var limiter: HourlyRateLimiter?
         /// The flusher is waiting for events (it found the queue empty).
         var flusherParked = false
-        /// Producers blocked on a full queue (`.wait` policy).
-        var blockedProducers = 0
+        /// A reason for the flusher to look at the queue now (a full batch,
+        /// an event for an idle flusher, `flush()`); cleared when it takes.
+        var wake = false
         var closed = false
         var accepted = 0
         var full = 0
@@ -35,11 +41,7 @@ final class EventQueue: Sendable {
     let capacity: Int
     private let batchSize: Int
     private let writeWhenIdle: Bool
-    private let state: Mutex<State>
-    /// Wakes the flusher (batch full, idle flusher, shutdown).
-    let flusherWake = DispatchSemaphore(value: 0)
-    /// Wakes producers blocked on a full queue.
-    private let space = DispatchSemaphore(value: 0)
+    private let state: ConditionLock<State>
 
     init(capacity: Int, batchSize: Int, writeWhenIdle: Bool, maxEventsPerHour: Int?) {
         self.capacity = capacity
@@ -47,7 +49,7 @@ final class EventQueue: Sendable {
         self.writeWhenIdle = writeWhenIdle
         var events: [AnyTelemetryEvent] = []
         events.reserveCapacity(min(capacity, 1 << 14))
-        state = Mutex(State(events: events, limiter: maxEventsPerHour.map { HourlyRateLimiter(limit: $0) }))
+        state = ConditionLock(State(events: events, limiter: maxEventsPerHour.map { HourlyRateLimiter(limit: $0) }))
     }
 
     /// Enqueues `event`, unless the queue is closed, full (and `wait` is
@@ -61,9 +63,14 @@ final class EventQueue: Sendable {
             let (result, wakeFlusher) = state.withLock { s -> (Push?, Bool) in
                 if s.closed { s.afterClose += 1; return (.closed, false) }
                 if s.events.count >= capacity {
-                    if wait { s.blockedProducers += 1; return (nil, s.flusherParked) }
-                    s.full += 1
-                    return (.full, false)
+                    guard wait else {
+                        s.full += 1
+                        return (.full, false)
+                    }
+                    // Blocked: a parked flusher must come and make room.
+                    let parked = s.flusherParked
+                    if parked { s.wake = true }
+                    return (nil, parked)
                 }
                 if s.limiter?.admit(atSecond: second) == false {
                     s.rateLimited += 1
@@ -76,51 +83,65 @@ final class EventQueue: Sendable {
                 if (s.flusherParked && writeWhenIdle) || n == batchSize {
                     let wasParked = s.flusherParked
                     s.flusherParked = false
+                    if wasParked || n == batchSize { s.wake = true }
                     return (.accepted, wasParked || n == batchSize)
                 }
                 return (.accepted, false)
             }
-            if wakeFlusher { flusherWake.signal() }
+            if wakeFlusher { state.broadcast() }
             if let result { return result }
-            space.wait()
+            state.wait(until: { s in s.events.count < capacity || s.closed })
         }
     }
 
     /// Moves every queued event into `batch` (which must be empty), swapping
-    /// storage so neither side reallocates. Returns whether the queue is closed.
+    /// storage so neither side reallocates, and wakes producers waiting for
+    /// room. Returns whether the queue is closed.
     func take(into batch: inout [AnyTelemetryEvent]) -> Bool {
-        let (closed, blocked) = state.withLock { s -> (Bool, Int) in
+        let (closed, made) = state.withLock { s -> (Bool, Bool) in
             swap(&s.events, &batch)
             s.flusherParked = false
-            let blocked = s.blockedProducers
-            s.blockedProducers = 0
-            return (s.closed, blocked)
+            s.wake = false
+            return (s.closed, !batch.isEmpty)
         }
-        for _ in 0..<blocked { space.signal() }
+        if made { state.broadcast() }
         return closed
     }
 
-    /// Marks the flusher as waiting when the queue is empty and open; returns
-    /// false (and leaves it unmarked) when there is something to do.
-    func parkIfIdle() -> Bool {
-        state.withLock { s in
+    /// The flusher's wait when it found nothing to take: unless events came
+    /// meanwhile or the queue is closed, waits until woken (a full batch, an
+    /// event under `writeWhenIdle`, `wakeFlusher()`, `close()`) or `deadline`.
+    func waitForWork(until deadline: Deadline) {
+        let parked = state.withLock { s -> Bool in
             guard s.events.isEmpty, !s.closed else { return false }
             s.flusherParked = true
             return true
         }
+        guard parked else { return }
+        _ = state.wait(until: { s in
+            guard s.wake || s.closed else { return false }
+            s.wake = false
+            return true
+        }, deadline: deadline)
+    }
+
+    /// Makes the flusher look at the queue now (`flush()`).
+    func wakeFlusher() {
+        state.withLock(notify: .all) { $0.wake = true }
+    }
+
+    /// The flusher's back-off after a failed write: waits until `deadline`,
+    /// or until the queue is closed when it was open at the start (shutdown
+    /// does not wait for a back-off; once closing, the back-off runs its course).
+    func pause(until deadline: Deadline) {
+        let wasClosed = isClosed
+        _ = state.wait(until: { s in !wasClosed && s.closed }, deadline: deadline)
     }
 
     /// Refuses further events and wakes the flusher (and blocked producers,
     /// which then see the queue closed).
     func close() {
-        let blocked = state.withLock { s -> Int in
-            s.closed = true
-            let b = s.blockedProducers
-            s.blockedProducers = 0
-            return b
-        }
-        for _ in 0..<blocked { space.signal() }
-        flusherWake.signal()
+        state.withLock(notify: .all) { $0.closed = true }
     }
 
     /// Whether `close()` was called.

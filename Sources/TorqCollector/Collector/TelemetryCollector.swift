@@ -1,4 +1,3 @@
-import Dispatch
 import Histogram
 import Logging
 import Synchronization
@@ -60,14 +59,16 @@ public final class TelemetryCollector: Sendable {
     private let unsupportedCount = Atomic<Int>(0)
     /// What the flusher has done; it updates this once per batch.
     private let progress: FlushProgress
-    /// The flusher thread, joined by `shutdown()` (taken out exactly once).
-    private let flusher: Mutex<WorkerThread?>
+    /// The flusher: a worker running one long job (the flush loop), stopped
+    /// (joined) by `shutdown()` (taken out exactly once).
+    private let flusher: Mutex<Worker<Void>?>
 
     /// What the flusher has done, shared by the collector and the flusher
     /// thread (which must not hold the collector itself: dropping the last
-    /// reference to a collector shuts it down).
+    /// reference to a collector shuts it down). `flush()` waits on it; the
+    /// flusher notifies every waiter when what is written, dropped or finished changes.
     private final class FlushProgress: Sendable {
-        let record = Mutex(FlushRecord())
+        let record = ConditionLock(FlushRecord())
     }
 
     private struct FlushRecord: ~Copyable {
@@ -119,17 +120,21 @@ public final class TelemetryCollector: Sendable {
         flusher = Mutex(nil)
         guard configuration.enabled else { return }
         let loop = FlushLoop(configuration: configuration, queue: queue, sink: sink, filter: filter, progress: progress)
-        guard let thread = WorkerThread({ loop.run() }) else {
+        let worker: Worker<Void>
+        do {
+            worker = try Worker(name: "torqlog-flush", capacity: 1) { _ in loop.run() }
+        } catch {
             try? sink.close()
-            throw TelemetryError(.outOfMemory, "cannot start the collector's flusher thread")
+            throw TelemetryError(.outOfMemory, "cannot start the collector's flusher thread: \(error)")
         }
-        flusher.withLock { $0 = thread }
+        worker.submit(())
+        flusher.withLock { $0 = worker }
     }
 
     deinit {
         // A collector dropped without shutdown() still writes what it accepted.
         queue.close()
-        if let thread = flusher.withLock({ $0.take() }) { thread.join() }
+        flusher.withLock({ $0.take() })?.stop(.finishQueued)
     }
 
     // MARK: Recording
@@ -226,12 +231,8 @@ public final class TelemetryCollector: Sendable {
     /// counted as dropped), waking the flusher if it is waiting.
     public func flush() {
         let target = queue.counters().accepted
-        queue.flusherWake.signal()
-        while true {
-            let done = progress.record.withLock { f in f.finished || f.collected + f.sinkDropped >= target }
-            if done { return }
-            usleep(200)
-        }
+        queue.wakeFlusher()
+        progress.record.wait(until: { f in f.finished || f.collected + f.sinkDropped >= target })
     }
 
     // MARK: Shutdown
@@ -244,7 +245,7 @@ public final class TelemetryCollector: Sendable {
     @discardableResult
     public func shutdown() -> CollectorStatistics {
         queue.close()
-        if let thread = flusher.withLock({ $0.take() }) { thread.join() }
+        flusher.withLock({ $0.take() })?.stop(.finishQueued)  // the loop ends once the queue is written
         return statistics()
     }
 
@@ -263,15 +264,13 @@ public final class TelemetryCollector: Sendable {
             var taken: [AnyTelemetryEvent] = []
             taken.reserveCapacity(min(configuration.queueCapacity, 1 << 14))
             var encoder = BatchEncoder(filter: filter)
-            let timeoutNanos = Int(clamping: Self.nanoseconds(configuration.flushInterval))
+            let timeoutNanos = Self.nanoseconds(configuration.flushInterval)
             var closing = false
             while true {
                 closing = queue.take(into: &taken) || closing
                 if taken.isEmpty {
                     if closing { break }
-                    if queue.parkIfIdle() {
-                        _ = queue.flusherWake.wait(timeout: .now() + .nanoseconds(max(timeoutNanos, 1000)))
-                    }
+                    queue.waitForWork(until: .after(nanoseconds: max(timeoutNanos, 1000)))
                     continue
                 }
                 progress.record.withLock { $0.inFlight = taken.count }
@@ -284,7 +283,7 @@ public final class TelemetryCollector: Sendable {
                         if !encoder.add(&taken[i], to: sink) { unwritable += 1 }
                     }
                     let redactions = encoder.takeRedactions()
-                    progress.record.withLock { f in
+                    progress.record.withLock(notify: .all) { f in
                         f.sinkDropped += unwritable
                         f.inFlight -= unwritable
                         f.redactions += redactions
@@ -295,7 +294,7 @@ public final class TelemetryCollector: Sendable {
                 taken.removeAll(keepingCapacity: true)
             }
             closeSink()
-            progress.record.withLock { $0.finished = true }
+            progress.record.withLock(notify: .all) { $0.finished = true }
         }
 
         /// Closes the sink, which makes what it committed durable; retries a
@@ -312,7 +311,7 @@ public final class TelemetryCollector: Sendable {
                     progress.record.withLock { f in f.failures += 1; f.lastError = "\(error)" }
                     guard TelemetryCollector.monotonicNanoseconds() < giveUpAt else {
                         let lost = sink.unacknowledgedCount
-                        progress.record.withLock { f in
+                        progress.record.withLock(notify: .all) { f in
                             f.collected -= lost
                             f.sinkDropped += lost
                         }
@@ -324,7 +323,7 @@ public final class TelemetryCollector: Sendable {
                     configuration.logger.error("telemetry sink failed to close; retrying", metadata: [
                         "error": "\(error)", "not_durable": "\(sink.unacknowledgedCount)", "retry_ms": "\(delayMs)",
                     ])
-                    usleep(useconds_t(delayMs * 1000))
+                    queue.pause(until: .after(nanoseconds: UInt64(delayMs) * 1_000_000))  // shutdown is under way: no cut short
                     delayMs = min(delayMs * 2, 1000)
                 }
             }
@@ -342,7 +341,7 @@ public final class TelemetryCollector: Sendable {
                 do {
                     let written = try sink.commit()
                     let took = Int64(TelemetryCollector.monotonicNanoseconds() - started)
-                    progress.record.withLock { f in
+                    progress.record.withLock(notify: .all) { f in
                         f.collected += written
                         f.inFlight -= written
                         f.batches += 1
@@ -371,7 +370,7 @@ public final class TelemetryCollector: Sendable {
                         if let giveUpAt, now >= giveUpAt {
                             let lost = sink.pendingCount
                             sink.discardPending()
-                            progress.record.withLock { f in
+                            progress.record.withLock(notify: .all) { f in
                                 f.sinkDropped += lost
                                 f.inFlight -= lost
                             }
@@ -381,7 +380,8 @@ public final class TelemetryCollector: Sendable {
                             return
                         }
                     }
-                    usleep(useconds_t(delayMs * 1000))
+                    // Back-off: a timed wait that `shutdown()` (closing the queue) cuts short.
+                    queue.pause(until: .after(nanoseconds: UInt64(delayMs) * 1_000_000))
                     delayMs = min(delayMs * 2, 1000)
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation  // String.range(of:)
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,85 +1,62 @@
-import Foundation
-
-/// Hands filled batches to a thread that appends them to the store, so that
-/// validating the next batches overlaps checksumming and writing the previous
-/// ones. At most `depth` batches wait (plus the one being written): memory stays
-/// bounded, and records are appended in the order they were submitted. (Two
-/// waiting: a large read yields two batches, one per parsing thread, and both
-/// can be queued while the previous read's last batch is still being written.)
+/// Hands filled batches to a ``Worker`` that appends them to the store, so
+/// that validating the next batches overlaps checksumming and writing the
+/// previous ones. At most `depth` batches wait (plus the one being written):
+/// memory stays bounded, and records are appended in the order they were
+/// submitted. (Two waiting: a large read yields two batches, one per parsing
+/// thread, and both can be queued while the previous read's last batch is
+/// still being written.)
 ///
-/// A thread with a condition variable rather than a task: `append` blocks on
-/// `write(2)` and `fdatasync`.
-final class AppendPipeline: @unchecked Sendable {
-    // @unchecked: the mutable fields are guarded by `condition`.
-    private let condition = NSCondition()
-    private let writer: LogWriter
-    /// The batches waiting for the thread (oldest first), and whether the thread
-    /// is appending one. (The thread takes the batch out of `pending` so that it
-    /// holds the only reference: stamping sequences then mutates it in place,
-    /// without a copy.)
-    private var pending: [RecordBatch] = []
-    private let depth = 2
-    private var busy = false
-    /// Emptied batches, handed back by `submit` so their capacity is reused.
-    private var spares: [RecordBatch] = []
-    private var failure: Error?
-    private var stopped = false
+/// A thread rather than a task: `append` blocks on `write(2)` and `fdatasync`.
+/// The worker's queue moves each batch to its thread, which then holds the
+/// only reference: stamping sequences mutates it in place, without a copy.
+/// An append failure is recorded and thrown by the next `submit` or `drain`.
+final class AppendPipeline: Sendable {
+    private struct Shared {
+        /// Emptied batches, handed back by `submit` so their capacity is reused.
+        var spares: [RecordBatch] = []
+        /// The first append failure.
+        var failure: Error?
+    }
 
-    init(writer: LogWriter) {
-        self.writer = writer
-        pending.reserveCapacity(depth)
-        spares.reserveCapacity(2)
-        let t = Thread { [self] in run() }
-        t.name = "torqlog-append"
-        t.start()
+    private let shared = ConditionLock(Shared())
+    private let worker: Worker<RecordBatch>
+    private static let depth = 2
+
+    init(writer: LogWriter) throws(ThreadStartError) {
+        let shared = self.shared
+        shared.withLock { $0.spares.reserveCapacity(2) }
+        worker = try Worker(name: "torqlog-append", capacity: Self.depth) { (batch: consuming RecordBatch) in
+            var error: Error?
+            do { try writer.append(&batch) } catch let e { error = e }
+            batch.removeAll()
+            let spare = batch
+            shared.withLock { s in
+                if s.spares.count < 2 { s.spares.append(spare) }
+                if let error, s.failure == nil { s.failure = error }
+            }
+        }
     }
 
     /// Queues `batch` for appending and gives back an empty batch to fill next
-    /// (waits while `depth` batches are already waiting).
+    /// (waits while `depth` batches are already waiting). Throws an earlier append's failure.
     func submit(_ batch: inout RecordBatch) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while pending.count >= depth && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        var next = spares.popLast() ?? RecordBatch()
+        let spare = try shared.withLock { s throws -> RecordBatch in
+            if let failure = s.failure { throw failure }
+            return s.spares.popLast() ?? RecordBatch()
+        }
+        var next = spare
         swap(&next, &batch)
-        pending.append(next)
-        condition.broadcast()
+        guard worker.submit(next) else { throw StoreError(.invalidArgument, "the append pipeline is stopped") }
     }
 
     /// Waits until everything submitted is appended; rethrows an append failure.
     func drain() throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while (!pending.isEmpty || busy) && failure == nil { condition.wait() }
-        if let failure { throw failure }
+        worker.drain()
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
     }
 
-    /// Stops the thread (after the batch in flight).
+    /// Appends what is queued, then stops the thread and waits until it has exited.
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func run() {
-        condition.lock()
-        while true {
-            while pending.isEmpty && !stopped { condition.wait() }
-            if pending.isEmpty { break }
-            var batch = pending.removeFirst()
-            busy = true
-            condition.unlock()
-            var error: Error?
-            do { try writer.append(&batch) } catch let e { error = e }
-            batch.removeAll()
-            condition.lock()
-            busy = false
-            if spares.count < 2 { spares.append(batch) }
-            if let error { failure = error }
-            condition.broadcast()
-        }
-        condition.unlock()
+        worker.stop(.finishQueued)
     }
 }

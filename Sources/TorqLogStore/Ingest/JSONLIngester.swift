@@ -84,7 +84,8 @@ public struct JSONLIngester: ~Copyable {
     public var transform: Transform?
 
     private let writer: LogWriter
-    private let pipeline: AppendPipeline
+    /// Appends on another thread (created at the first append).
+    private var pipeline: AppendPipeline?
     private var validator: LineValidator
     /// Validates the second half of large reads on the other core (created at the first one).
     private var worker: ParseWorker?
@@ -104,7 +105,6 @@ public struct JSONLIngester: ~Copyable {
     public init(writer: LogWriter, indexing keys: IndexedKeys) {
         self.writer = writer
         self.keys = keys
-        self.pipeline = AppendPipeline(writer: writer)
         self.validator = LineValidator(maxLine: FrameHeader.maxPayloadLength, keys: keys)
         // Room for the longest line plus a read chunk, plus the parser's padding.
         self.buffer = .allocate(byteCount: FrameHeader.maxPayloadLength + (4 << 20) + JSONLineParser.requiredPadding, alignment: 64)
@@ -112,7 +112,7 @@ public struct JSONLIngester: ~Copyable {
 
     deinit {
         worker?.stop()
-        pipeline.stop()
+        pipeline?.stop()
         buffer.deallocate()
     }
 
@@ -124,7 +124,7 @@ public struct JSONLIngester: ~Copyable {
     /// - Throws: `StoreError` when reading the input or writing the store fails.
     public mutating func ingest(fd: Int32, source: String) throws -> Summary {
         let summary = try ingestLines(fd: fd, source: source)
-        try pipeline.drain()
+        try pipeline?.drain()
         onProgress(summary)
         return summary
     }
@@ -230,8 +230,12 @@ public struct JSONLIngester: ~Copyable {
                                         source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
         let worker = self.worker ?? ParseWorker(maxLine: maxLine, keys: keys)
         self.worker = worker
-        worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords,
-                     transform: transform)
+        do {
+            try worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords,
+                             transform: transform)
+        } catch {
+            throw StoreError(error, path: source)
+        }
         // Never leave the worker reading the buffer: wait for it even when this half throws.
         var joined = false
         defer { if !joined { _ = worker.wait() } }
@@ -268,7 +272,7 @@ public struct JSONLIngester: ~Copyable {
         summary.bytes += r.bytes
         if r.stoppedAtRejection { summary.stoppedEarly = true }
         if !worker.batch.isEmpty {
-            try pipeline.submit(&worker.batch)
+            try appendPipeline().submit(&worker.batch)
             onProgress(summary)
         }
         return (split + r.consumed, r.stoppedAtRejection)
@@ -320,7 +324,18 @@ public struct JSONLIngester: ~Copyable {
     /// Hands the batch to the append thread, which writes it while the next one is parsed.
     private mutating func flush(_ summary: inout Summary) throws {
         guard !batch.isEmpty else { return }
-        try pipeline.submit(&batch)
+        try appendPipeline().submit(&batch)
         onProgress(summary)
+    }
+
+    private mutating func appendPipeline() throws -> AppendPipeline {
+        if let pipeline { return pipeline }
+        do {
+            let created = try AppendPipeline(writer: writer)
+            pipeline = created
+            return created
+        } catch {
+            throw StoreError(error, path: writer.directory.path)
+        }
     }
 }

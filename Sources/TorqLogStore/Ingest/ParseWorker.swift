@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Validates the second half of a large read on another core while
 /// ``JSONLIngester`` validates the first half on the calling thread.
@@ -8,15 +10,16 @@ import Foundation
 /// both halves are done, so appends, line numbers and `--strict` behave exactly
 /// as if one thread had read every line.
 ///
-/// A plain thread with a condition variable rather than a task: the caller
-/// blocks (synchronously, inside `ingest`) until the half is validated, and a
-/// job is a few milliseconds of CPU-bound work that must start at once on the
-/// other core; blocking on a cooperative-pool task from synchronous code is not
-/// allowed, and a long-lived thread costs nothing between jobs.
+/// The job runs on a ``Worker`` (capacity 1) and its result comes back through
+/// a ``ConditionLock``: the caller blocks (synchronously, inside `ingest`)
+/// until the half is validated, and a job is a few milliseconds of CPU-bound
+/// work that must start at once on the other core; blocking on a
+/// cooperative-pool task from synchronous code is not allowed, and a
+/// long-lived thread costs nothing between jobs.
 final class ParseWorker: @unchecked Sendable {
-    // @unchecked: `job`, `result`, `stopped` are guarded by `condition`; `validator`
-    // is used only by the thread; `batch` is used by the thread while a job runs and
-    // by the owner only between `wait()` and the next `start` (the lock orders them).
+    // @unchecked: `validator` is used only by the worker's thread; `batch` is used
+    // by the thread while a job runs and by the owner only between `wait()` and
+    // the next `start` (the result's lock orders them).
 
     /// A rejected line of the half: `line` counts from 1 at the half's first line.
     struct Rejected {
@@ -42,7 +45,8 @@ final class ParseWorker: @unchecked Sendable {
         var error: Error?
     }
 
-    private struct Job {
+    private struct Job: @unchecked Sendable {
+        // @unchecked: the region is read by the worker only while the owner waits for the result.
         var start: UnsafeRawPointer
         var count: Int
         var strict: Bool
@@ -50,63 +54,52 @@ final class ParseWorker: @unchecked Sendable {
         var transform: JSONLIngester.Transform?
     }
 
-    private let condition = NSCondition()
-    private var job: Job?
-    private var result: Result?
-    private var stopped = false
+    /// The thread, created at the first job.
+    private var worker: Worker<Job>?
+    /// The result of the job started last, until `wait()` takes it.
+    private let result = ConditionLock<Result?>(nil)
+    private var running = false
     private var validator: LineValidator
     /// The records of the last job; the owner takes them after `wait()`.
     var batch = RecordBatch()
 
     init(maxLine: Int, keys: IndexedKeys) {
         validator = LineValidator(maxLine: maxLine, keys: keys)
-        let t = Thread { [self] in run() }
-        t.name = "torqlog-parse"
-        t.start()
     }
 
     /// Starts validating the complete lines in `start ..< start + count` (which
     /// must end with a newline and be followed by the parser's padding); the
     /// memory must stay valid and unchanged until `wait()` returns. Each valid
     /// line goes through `transform`, when given, on the worker's thread.
+    /// - Throws: ``ThreadStartError`` when the worker's thread cannot be started.
     func start(_ start: UnsafeRawPointer, count: Int, strict: Bool, batchLimit: Int,
-               transform: JSONLIngester.Transform? = nil) {
-        condition.lock()
-        precondition(job == nil && result == nil, "ParseWorker: a job is already running")
-        job = Job(start: start, count: count, strict: strict, batchLimit: batchLimit, transform: transform)
-        condition.broadcast()
-        condition.unlock()
+               transform: JSONLIngester.Transform? = nil) throws(ThreadStartError) {
+        precondition(!running, "ParseWorker: a job is already running")
+        let worker: Worker<Job>
+        if let existing = self.worker {
+            worker = existing
+        } else {
+            // The thread holds this object until `stop()`, which the owner calls.
+            worker = try Worker<Job>(name: "torqlog-parse", capacity: 1) { [self, result] job in
+                let r = process(job)
+                result.withLock(notify: .one) { $0 = r }  // only the owner waits on it
+            }
+            self.worker = worker
+        }
+        running = true
+        worker.submit(Job(start: start, count: count, strict: strict, batchLimit: batchLimit, transform: transform))
     }
 
     /// Waits for the job started last and returns what it did.
     func wait() -> Result {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return result.take()!
+        precondition(running, "ParseWorker: no job to wait for")
+        running = false
+        return result.wait(for: { $0.take() })
     }
 
-    /// Stops the thread (after the job in progress, if any).
+    /// Stops the thread (after the job in progress, if any) and waits until it has exited.
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func run() {
-        condition.lock()
-        while true {
-            while job == nil && !stopped { condition.wait() }
-            guard let j = job else { break }
-            condition.unlock()
-            let r = process(j)
-            condition.lock()
-            job = nil
-            result = r
-            condition.broadcast()
-        }
-        condition.unlock()
+        worker?.stop(.finishQueued)
     }
 
     private func process(_ j: Job) -> Result {

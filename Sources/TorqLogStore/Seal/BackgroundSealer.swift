@@ -1,98 +1,77 @@
-import Foundation
 import Synchronization
 
-/// Seals closed WAL segments on a thread of its own, oldest first, so that a
-/// rollover never makes an appender wait for compression.
+/// Seals closed WAL segments on a ``Worker`` of its own, oldest first, so that
+/// a rollover never makes an appender wait for compression.
 ///
-/// A plain thread, not a task: sealing blocks on file I/O and `fsync`.
-final class BackgroundSealer: @unchecked Sendable {
-    // @unchecked: every mutable field is guarded by `condition`.
-    private let condition = NSCondition()
-    private let sealer: SegmentSealer
-    private var pending: [SegmentFileName] = []
-    private var busy = false
-    private var stopped = false
-    private var errors: [StoreError] = []
-    private var sealedCount = 0
-
-    private let retention: RetentionPolicy?
-    private let directory: StoreDirectory
-
-    init(directory: StoreDirectory, retention: RetentionPolicy? = nil) {
-        sealer = SegmentSealer(directory: directory)
-        self.retention = retention
-        self.directory = directory
-        let t = Thread { [self] in run() }
-        t.name = "torqlog-seal"
-        t.start()
+/// A thread, not a task: sealing blocks on file I/O and `fsync`. The queue is
+/// unbounded (``enqueue(_:)`` is called under the writer's lock and must not
+/// wait); a segment already queued is not queued twice. A failed seal leaves
+/// its WAL segment in place (nothing is lost) and is recorded; ``drain()``
+/// returns the failures.
+final class BackgroundSealer: Sendable {
+    private struct State {
+        /// Segments queued and not yet started.
+        var queued: [SegmentFileName] = []
+        /// Failures not yet returned by `drain()`.
+        var errors: [StoreError] = []
     }
 
-    /// Queues `segment` for sealing.
-    func enqueue(_ segment: SegmentFileName) {
-        condition.lock()
-        if !pending.contains(segment) { pending.append(segment) }
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Waits until everything queued is sealed (or failed); returns the failures so far and clears them.
-    func drain() -> [StoreError] {
-        condition.lock()
-        while !pending.isEmpty || busy { condition.wait() }
-        let e = errors
-        errors.removeAll()
-        condition.unlock()
-        return e
-    }
-
-    /// Stops the thread: the seal in progress is abandoned at its next block
-    /// (its temporary file removed, the WAL segment kept for the next writer).
-    func stop() {
-        condition.lock()
-        stopped = true
-        pending.removeAll()
-        cancel.store(true)
-        condition.broadcast()
-        condition.unlock()
-    }
-
+    private let state: ConditionLock<State>
+    private let worker: Worker<SegmentFileName>
     /// Set by `stop()`; the sealer checks it between blocks.
     let cancel = CancelFlag()
-    private var exited = false
 
-    /// Stops the thread and waits until it has exited (at most one block of work).
-    func stopAndWait() {
-        stop()
-        condition.lock()
-        while !exited { condition.wait() }
-        condition.unlock()
-    }
-
-    private func run() {
-        condition.lock()
-        while true {
-            while pending.isEmpty && !stopped { condition.wait() }
-            if pending.isEmpty && stopped { break }
-            let next = pending.removeFirst()
-            busy = true
-            condition.unlock()
+    init(directory: StoreDirectory, retention: RetentionPolicy? = nil) throws(ThreadStartError) {
+        let state = ConditionLock(State())
+        let cancel = self.cancel
+        let sealer = SegmentSealer(directory: directory)
+        worker = try Worker(name: "torqlog-seal") { next in
+            state.withLock { s in s.queued.removeAll { $0 == next } }
             var failure: StoreError?
             do {
                 _ = try sealer.seal(next, cancel: cancel)
                 if let retention { _ = try retention.apply(Compactor(directory: directory)) }
             } catch is SealCancelled {
                 failure = nil
-            } catch let e as StoreError { failure = e } catch {
+            } catch let e as StoreError {
+                failure = e
+            } catch {
                 failure = StoreError(.io, path: next.path, "sealing failed: \(error)")
             }
-            condition.lock()
-            busy = false
-            if let failure { errors.append(failure) } else { sealedCount += 1 }
-            condition.broadcast()
+            if let failure { state.withLock { $0.errors.append(failure) } }
         }
-        exited = true
-        condition.broadcast()
-        condition.unlock()
+        self.state = state
+    }
+
+    /// Queues `segment` for sealing (never waits).
+    func enqueue(_ segment: SegmentFileName) {
+        let new = state.withLock { s -> Bool in
+            guard !s.queued.contains(segment) else { return false }
+            s.queued.append(segment)
+            return true
+        }
+        if new && !worker.submit(segment) {
+            state.withLock { s in s.queued.removeAll { $0 == segment } }  // stopped: left to the next writer
+        }
+    }
+
+    /// Waits until everything queued is sealed (or failed); returns the failures so far and clears them.
+    func drain() -> [StoreError] {
+        worker.drain()
+        return state.withLock { s in
+            defer { s.errors.removeAll() }
+            return s.errors
+        }
+    }
+
+    /// Stops sealing and waits until the thread has exited: the queued
+    /// segments are dropped (they stay WAL segments, sealed by the next
+    /// writer), the seal in progress is abandoned at its next block (its
+    /// temporary file removed, the WAL segment kept).
+    func stop() {
+        cancel.store(true)
+        worker.stop(.discardQueued)
+        state.withLock { $0.queued.removeAll() }
     }
 }
 

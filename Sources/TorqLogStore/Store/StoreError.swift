@@ -50,6 +50,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         self.errno = errno
     }
 
+    /// A thread the store needed could not be started.
+    package init(_ error: ThreadStartError, path: String?) {
+        self.init(.io, path: path, "\(error)")
+    }
+
     public var description: String {
         var s = ""
         if let path { s += path }

@@ -107,17 +107,18 @@ public final class LogWriter: Sendable {
                                  nextSequence: recovered.nextSequence))
         self.durability = Mutex(Durability(position: position))
         self.tip = Mutex(Tip(file: recovered.file, position: position))
-        if case .batch(let ms) = options.durability {
-            self.syncer = PeriodicSyncer(intervalMilliseconds: ms)
-        } else {
-            self.syncer = nil
+        do {
+            if case .batch(let ms) = options.durability {
+                self.syncer = try PeriodicSyncer(intervalMilliseconds: ms)
+            } else {
+                self.syncer = nil
+            }
+            self.sealer = options.sealClosedSegments ? try BackgroundSealer(directory: directory, retention: retention) : nil
+        } catch {
+            throw StoreError(error, path: directory.path)
         }
-        if options.sealClosedSegments {
-            let sealer = BackgroundSealer(directory: directory, retention: retention)
+        if let sealer {
             for closed in recovered.closedSegments { sealer.enqueue(closed) }
-            self.sealer = sealer
-        } else {
-            self.sealer = nil
         }
         syncer?.start { [weak self] in
             guard let self else { return false }
@@ -395,7 +396,7 @@ public final class LogWriter: Sendable {
         defer {
             // Sealing is maintenance, not durability: a seal in progress is abandoned
             // (the WAL segment stays, complete and synced) and the next writer resumes it.
-            sealer?.stopAndWait()
+            sealer?.stop()
             lock.release()
         }
         if let failure { throw failure.error }

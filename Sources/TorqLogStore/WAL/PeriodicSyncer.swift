@@ -1,59 +1,69 @@
-import Foundation
-
-/// A thread that calls a sync function once per interval while there is something to sync.
+/// Calls a sync function once per interval while there is something to sync
+/// (group commit): ``markDirty()`` after an append, and at most one interval
+/// later the sync runs, covering every append made meanwhile.
 ///
-/// A plain thread rather than a task: it blocks in `fdatasync`, which must
-/// not occupy a thread of the cooperative pool. It stops for good when the
-/// sync function returns false (the writer failed) or on ``stop()``.
-final class PeriodicSyncer: @unchecked Sendable {
-    // @unchecked: all mutable state is guarded by `condition`.
-    private let condition = NSCondition()
-    private var dirty = false
-    private var stopped = false
-    private let interval: TimeInterval
-
-    init(intervalMilliseconds: Int) {
-        interval = Double(intervalMilliseconds) / 1000
+/// The loop is one long job on a ``Worker`` (a thread, not a task: it blocks
+/// in `fdatasync`), waiting on a ``ConditionLock`` for something to sync and
+/// then for the interval. It stops for good when the sync function returns
+/// false (the writer failed) or on ``stop()``, which cuts the interval short
+/// (the writer's close makes the last sync itself) and waits for a sync in
+/// progress to end.
+final class PeriodicSyncer: Sendable {
+    private struct State {
+        var dirty = false
+        var stopped = false
     }
 
-    /// Starts the thread; `sync` returns whether to go on.
-    func start(_ sync: @escaping @Sendable () -> Bool) {
-        let t = Thread { [self] in
-            condition.lock()
-            while !stopped {
-                if !dirty {
-                    condition.wait()
-                    continue
-                }
-                // Let the interval pass (group commit), unless stopped.
-                let deadline = Date(timeIntervalSinceNow: interval)
-                while !stopped && condition.wait(until: deadline) {}
-                if stopped { break }  // the writer's close makes the last sync
-                dirty = false
-                condition.unlock()
-                let goOn = sync()
-                condition.lock()
-                if !goOn { stopped = true }
-            }
-            condition.unlock()
+    private let state = ConditionLock(State())
+    private let worker: Worker<@Sendable () -> Bool>
+
+    /// Starts the syncing thread; it waits for ``start(_:)``.
+    init(intervalMilliseconds: Int) throws(ThreadStartError) {
+        let state = self.state
+        let interval = UInt64(max(intervalMilliseconds, 0)) * 1_000_000
+        worker = try Worker(name: "torqlog-sync", capacity: 1) { sync in
+            Self.loop(state, interval: interval, sync)
         }
-        t.name = "torqlog-sync"
-        t.start()
+    }
+
+    /// Starts syncing with `sync`, which returns whether to go on.
+    func start(_ sync: @escaping @Sendable () -> Bool) {
+        worker.submit(sync)
     }
 
     func markDirty() {
-        condition.lock()
-        if !dirty {
-            dirty = true
-            condition.signal()
+        // Only the syncing thread waits on `state`: waking one is enough.
+        let wake = state.withLock { s -> Bool in
+            guard !s.dirty else { return false }
+            s.dirty = true
+            return true
         }
-        condition.unlock()
+        if wake { state.signal() }
     }
 
+    /// Stops syncing: interrupts the interval, waits for a sync in progress.
+    /// (From the sync itself — a writer released on the syncing thread — it does not wait.)
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        state.withLock(notify: .all) { $0.stopped = true }
+        worker.stop(.discardQueued)
+    }
+
+    private static func loop(_ state: ConditionLock<State>, interval: UInt64, _ sync: () -> Bool) {
+        while true {
+            // Something to sync, unless stopped.
+            guard state.wait(for: { s in s.stopped ? false : s.dirty ? true : nil }) else { return }
+            // Let the interval pass (group commit), unless stopped.
+            if state.wait(until: { $0.stopped }, deadline: .after(nanoseconds: interval)) { return }
+            let go = state.withLock { s -> Bool in
+                if s.stopped { return false }  // the writer's close makes the last sync
+                s.dirty = false
+                return true
+            }
+            guard go else { return }
+            if !sync() {
+                state.withLock { $0.stopped = true }
+                return
+            }
+        }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import ServiceLifecycle
 import Synchronization
 import TorqLogStore
@@ -80,11 +79,7 @@ struct DemoCommand: StoreCommand {
     /// Runs `operation` on the concurrency pool and blocks this (main) thread
     /// until it finishes, returning or rethrowing its outcome.
     private static func runBlocking(_ operation: @escaping @Sendable () async throws -> Void) throws {
-        final class Outcome: Sendable {
-            let result = Mutex<Result<Void, any Error>?>(nil)
-            let done = DispatchSemaphore(value: 0)
-        }
-        let outcome = Outcome()
+        let outcome = ConditionLock<Result<Void, any Error>?>(nil)
         Task.detached {
             let result: Result<Void, any Error>
             do {
@@ -93,11 +88,9 @@ struct DemoCommand: StoreCommand {
             } catch {
                 result = .failure(error)
             }
-            outcome.result.withLock { $0 = result }
-            outcome.done.signal()
+            outcome.withLock(notify: .all) { $0 = result }
         }
-        outcome.done.wait()
-        try outcome.result.withLock { $0 }?.get()
+        try outcome.wait(for: { $0 }).get()
     }
 
     /// `digits` random lowercase hex digits (at most 16).
