@@ -152,7 +152,7 @@ package final class Worker<Job: Sendable>: Sendable {
     /// cannot wait for itself).
     @discardableResult
     package func submit(_ job: consuming sending Job) -> Bool {
-        var slot: Job? = job
+        var slot: Job? = consume job
         let capacity = self.capacity
         let own = isCurrentThread
         return lock.wait(for: { s -> Bool? in
@@ -220,9 +220,16 @@ package final class Worker<Job: Sendable>: Sendable {
                 }
                 return s.stopRule != nil ? .some(nil) : nil
             }, notify: .all)  // room for a waiting submitter
-            guard let job = next else { break }
-            run(job)
-            lock.withLock(notify: .all) { $0.running = false }  // a drain may be waiting
+            // Moved, not copied, into the job: it must hold the only reference
+            // (a batch stamped in place would otherwise be copied).
+            switch consume next {
+            case .some(let job): run(consume job)
+            case .none: break
+            }
+            if lock.withLock(notify: .all, { s in  // a drain may be waiting
+                s.running = false
+                return s.queue.count == 0 && s.stopRule != nil
+            }) { break }
         }
         lock.withLock(notify: .all) { $0.exited = true }
     }
@@ -254,7 +261,7 @@ private struct JobQueue<Job> {
     var count: Int { items.count - head }
 
     mutating func append(_ job: consuming Job) {
-        items.append(job)
+        items.append(consume job)
     }
 
     mutating func popFirst() -> Job? {

@@ -46,7 +46,7 @@ final class AppendPipeline: Sendable {
         }
         var next = spare
         swap(&next, &batch)
-        guard worker.submit(next) else { throw StoreError(.invalidArgument, "the append pipeline is stopped") }
+        guard worker.submit(consume next) else { throw StoreError(.invalidArgument, "the append pipeline is stopped") }
     }
 
     /// Waits until everything submitted is appended; rethrows an append failure.

@@ -47,6 +47,22 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aJobHoldsTheOnlyReferenceToWhatItRuns() throws {
+        // Moved from submit to the job, never copied: a batch stamped in place by the job is not copied.
+        final class Storage: Sendable {}
+        struct Payload: Sendable { var storage = Storage() }
+        let unique = ConditionLock<[Bool]>([])
+        let worker = try Worker<Payload>(name: "test-unique", capacity: 2) { (payload: consuming Payload) in
+            let isUnique = isKnownUniquelyReferenced(&payload.storage)
+            unique.withLock { $0.append(isUnique) }
+        }
+        for _ in 0..<20 { worker.submit(Payload()) }
+        worker.drain()
+        #expect(unique.withLock { $0 } == Array(repeating: true, count: 20))
+        worker.stop(.finishQueued)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func submitWaitsWhileTheQueueIsFull() throws {
         let trace = ConditionLock(Trace(allowed: 0))
         let worker = try Self.gatedWorker(trace, capacity: 2)
