@@ -130,7 +130,7 @@ final class BenchContext {
     func describeStore(_ path: String) -> String {
         guard let segments = try? StoreReader(directory: StoreDirectory(path)).segments else { return "?" }
         var parts: [String] = []
-        for kind in [SegmentFileName.Kind.sealed, .wal] {
+        for kind in [SegmentFile.Kind.sealed, .wal] {
             let these = segments.filter { $0.kind == kind }
             guard !these.isEmpty else { continue }
             let bytes = these.reduce(Int64(0)) { $0 + fileSize($1.path) }

@@ -50,7 +50,7 @@ public struct ComplianceScanner: Sendable {
         for (index, source) in sources.enumerated() {
             switch source {
             case .store(let path):
-                let segments: [SegmentFileName]
+                let segments: [SegmentFile]
                 do {
                     // Leftovers of an interrupted merge are not read (FORMAT.md §8.2).
                     segments = try StoreReader(directory: StoreDirectory(path)).readableSegments()
@@ -146,7 +146,7 @@ public struct ComplianceScanner: Sendable {
 /// A segment file read by a scan, with its end sequence, for the contiguity check.
 struct SegmentSpan {
     var source: Int
-    var segment: SegmentFileName
+    var segment: SegmentFile
     /// The segment's end sequence (FORMAT.md §1); nil when it was not read to its end.
     var end: UInt64?
 
@@ -270,9 +270,9 @@ struct ScanParticipant: ~Copyable {
     }
 
     /// The segment a file path names (base 0 when it has none).
-    private static func segment(_ path: String) -> SegmentFileName {
+    private static func segment(_ path: String) -> SegmentFile {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        return SegmentFileName(base: UInt64(name.prefix(20)) ?? 0, path: path, kind: name.hasSuffix(".wal") ? .wal : .sealed)
+        return SegmentFile(base: UInt64(name.prefix(20)) ?? 0, path: path, kind: name.hasSuffix(".wal") ? .wal : .sealed)
     }
 
     private mutating func readStore(_ path: String, source: Int, _ each: ((RecordView) throws -> Bool) throws -> Void) throws(TelemetryError) {

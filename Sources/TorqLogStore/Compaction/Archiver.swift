@@ -38,7 +38,7 @@ public struct Archiver {
                 let idx = sealed.index
                 guard idx.recordsWithoutTime == 0, idx.recordCount == 0 || idx.maxTime < before else { break }
             }
-            let name = SealedFormat.name(seg.base)
+            let name = SegmentName.sealed(seg.base)
             let dest = target.file(name)
             let sourceCRC = try Self.checksum(of: seg.path)
             if Filesystem.exists(dest), try Self.checksum(of: dest) == sourceCRC {
@@ -78,7 +78,7 @@ public struct Archiver {
             let times = i.minTime <= i.maxTime
                 ? "\"min_time\":\"\(RFC3339.format(nanoseconds: i.minTime, fractionDigits: 9))\",\"max_time\":\"\(RFC3339.format(nanoseconds: i.maxTime, fractionDigits: 9))\""
                 : "\"min_time\":null,\"max_time\":null"
-            entries.append("{\"name\":\"\(SealedFormat.name(seg.base))\",\"first_sequence\":\(seg.base),\"end_sequence\":\(s.endSequence),\"records\":\(i.recordCount),\(times),\"bytes\":\(s.fileLength),\"crc32c\":\"\(hex(try Self.checksum(of: seg.path)))\"}")
+            entries.append("{\"name\":\"\(SegmentName.sealed(seg.base))\",\"first_sequence\":\(seg.base),\"end_sequence\":\(s.endSequence),\"records\":\(i.recordCount),\(times),\"bytes\":\(s.fileLength),\"crc32c\":\"\(hex(try Self.checksum(of: seg.path)))\"}")
         }
         let text = "{\"format_version\":\(SealedFormat.version),\"segments\":[\n  " + entries.joined(separator: ",\n  ") + "\n]}\n"
         let path = target.file(Self.manifestName)

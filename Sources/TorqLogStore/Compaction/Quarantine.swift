@@ -21,7 +21,7 @@ public struct Quarantine {
             let end = i + 1 < segments.count ? segments[i + 1].base : seg.base
             let folder = directory.file(Self.folderName)
             try Filesystem.makeDirectory(folder)
-            let target = folder + "/" + SealedFormat.name(seg.base)
+            let target = folder + "/" + SegmentName.sealed(seg.base)
             try Filesystem.rename(seg.path, target)
             let writer = SealedSegmentWriter(path: seg.path + ".tmp", firstSequence: seg.base)
             try writer.open()

@@ -1,4 +1,5 @@
-/// File names of store files (FORMAT.md §1).
+/// The names of segment files (FORMAT.md §1): the base sequence in 20
+/// digits, then `.wal` or `.lz4`. (A ``SegmentFile`` is one such file of a store.)
 public enum SegmentName {
     /// Extension of write-ahead-log segments.
     public static let walExtension = ".wal"
@@ -8,6 +9,15 @@ public enum SegmentName {
 
     /// The base sequence of a WAL segment name, or nil if `name` is not one.
     public static func parseWAL(_ name: String) -> UInt64? { parse(name, walExtension) }
+
+    /// Extension of sealed segments.
+    public static let sealedExtension = ".lz4"
+
+    /// `00000000000000000042.lz4` for base sequence 42.
+    public static func sealed(_ base: UInt64) -> String { name(base, sealedExtension) }
+
+    /// The base sequence of a sealed segment name, or nil if `name` is not one.
+    public static func parseSealed(_ name: String) -> UInt64? { parse(name, sealedExtension) }
 
     /// The base sequence, zero-padded to 20 digits, followed by `fileExtension`.
     static func name(_ base: UInt64, _ fileExtension: String) -> String {

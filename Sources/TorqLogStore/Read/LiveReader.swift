@@ -119,7 +119,7 @@ public final class LiveReader {
     }
 
     private func segmentExists(_ base: UInt64) -> Bool {
-        Filesystem.exists(directory.file(SegmentName.wal(base))) || Filesystem.exists(directory.file(SealedFormat.name(base)))
+        Filesystem.exists(directory.file(SegmentName.wal(base))) || Filesystem.exists(directory.file(SegmentName.sealed(base)))
     }
 
     /// Opens the segment holding `position`: its WAL file, or its sealed file once it has been sealed.

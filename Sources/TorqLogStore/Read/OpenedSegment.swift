@@ -12,8 +12,8 @@ enum OpenedSegment {
     /// - Returns: nil when the segment has neither file (not created yet, or removed).
     static func open(_ directory: StoreDirectory, base: UInt64, verifyPayload: Bool = true,
                      chunkSize: Int = SegmentCursor.defaultChunk,
-                     sealed: (SegmentFileName) throws -> SealedSegment) throws -> OpenedSegment? {
-        let sealedName = SegmentFileName(base: base, path: directory.file(SealedFormat.name(base)), kind: .sealed)
+                     sealed: (SegmentFile) throws -> SealedSegment) throws -> OpenedSegment? {
+        let sealedName = SegmentFile(base: base, path: directory.file(SegmentName.sealed(base)), kind: .sealed)
         if Filesystem.exists(sealedName.path) { return .sealed(try sealed(sealedName)) }
         let walPath = directory.file(SegmentName.wal(base))
         do {

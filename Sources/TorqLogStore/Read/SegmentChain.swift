@@ -29,7 +29,7 @@ struct SegmentChain {
 
     /// How `segment` relates to the segments kept so far. `sealedEnd` reads a
     /// sealed segment's end sequence; it is called only when needed.
-    func link(_ segment: SegmentFileName, sealedEnd: () throws -> UInt64) throws -> Link {
+    func link(_ segment: SegmentFile, sealedEnd: () throws -> UInt64) throws -> Link {
         guard let end, segment.base != end else { return .follows }
         let previous = previousPath.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "the previous segment"
         if segment.base > end {
@@ -45,7 +45,7 @@ struct SegmentChain {
 
     /// Keeps `segment`, which ends before `end` (nil: not known yet, e.g. a
     /// WAL segment not read, or one damaged before its end).
-    mutating func keep(_ segment: SegmentFileName, end: UInt64?) {
+    mutating func keep(_ segment: SegmentFile, end: UInt64?) {
         self.end = end
         previousPath = segment.path
     }
@@ -54,11 +54,11 @@ struct SegmentChain {
     /// before reading (sealed ends come from their indexes; a WAL segment's
     /// end is not read, so what follows it is kept). Gaps and overlaps are left
     /// for the readers to report when they read.
-    static func withoutLeftovers(_ listing: [SegmentFileName], sealedEnd: (SegmentFileName) throws -> UInt64) throws
-        -> (segments: [SegmentFileName], leftovers: [SegmentFileName]) {
+    static func withoutLeftovers(_ listing: [SegmentFile], sealedEnd: (SegmentFile) throws -> UInt64) throws
+        -> (segments: [SegmentFile], leftovers: [SegmentFile]) {
         var chain = SegmentChain()
-        var kept: [SegmentFileName] = []
-        var leftovers: [SegmentFileName] = []
+        var kept: [SegmentFile] = []
+        var leftovers: [SegmentFile] = []
         for segment in listing {
             if case .leftover = try chain.link(segment, sealedEnd: { try sealedEnd(segment) }) {
                 leftovers.append(segment)
@@ -72,7 +72,7 @@ struct SegmentChain {
 
     /// Throws the first gap or overlap in `spans` (segments already read, with
     /// their ends), skipping leftovers.
-    static func check(_ spans: [(segment: SegmentFileName, end: UInt64)]) throws {
+    static func check(_ spans: [(segment: SegmentFile, end: UInt64)]) throws {
         var chain = SegmentChain()
         for span in spans.sorted(by: { $0.segment.base < $1.segment.base }) {
             switch try chain.link(span.segment, sealedEnd: { span.end }) {

@@ -11,7 +11,7 @@ public final class StoreReader {
     /// The store being read.
     public let directory: StoreDirectory
     /// The segments, by base sequence.
-    public let segments: [SegmentFileName]
+    public let segments: [SegmentFile]
     private var sealedCache: [UInt64: SealedSegment] = [:]
     private var block: DecodedBlock?
 
@@ -56,10 +56,10 @@ public final class StoreReader {
     private init(directory: StoreDirectory, only name: String) throws {
         self.directory = directory
         self.lastBase = try directory.segments().last?.base
-        if let base = SealedFormat.parseName(name) {
-            segments = [SegmentFileName(base: base, path: directory.file(name), kind: .sealed)]
+        if let base = SegmentName.parseSealed(name) {
+            segments = [SegmentFile(base: base, path: directory.file(name), kind: .sealed)]
         } else if let base = SegmentName.parseWAL(name) {
-            segments = [SegmentFileName(base: base, path: directory.file(name), kind: .wal)]
+            segments = [SegmentFile(base: base, path: directory.file(name), kind: .wal)]
         } else {
             throw StoreError(.invalidArgument, path: directory.file(name),
                              "not a segment file name (20 digits followed by .wal or .lz4)")
@@ -67,7 +67,7 @@ public final class StoreReader {
     }
 
     /// The open sealed segment `seg` (trailer and index read once).
-    func sealed(_ seg: SegmentFileName) throws -> SealedSegment {
+    func sealed(_ seg: SegmentFile) throws -> SealedSegment {
         if let s = sealedCache[seg.base] { return s }
         let s = try SealedSegment(path: seg.path, base: seg.base)
         bytesRead += Int64(s.index.blocks.count * SealedFormat.blockEntrySize + SealedFormat.trailerSize)
@@ -77,23 +77,23 @@ public final class StoreReader {
 
     /// The segments readers read: ``segments`` without the leftovers of an
     /// interrupted merge (FORMAT.md §8.2). Reads the sealed segments' indexes.
-    public func readableSegments() throws -> [SegmentFileName] {
+    public func readableSegments() throws -> [SegmentFile] {
         if let readable { return readable }
         let r = try SegmentChain.withoutLeftovers(segments) { try sealed($0).endSequence }.segments
         readable = r
         return r
     }
-    private var readable: [SegmentFileName]?
+    private var readable: [SegmentFile]?
 
     /// Throws the first gap or overlap among segments already read, given
     /// with their end sequences (merge leftovers are skipped): the store's one
     /// contiguity rule, for readers that read segments on their own.
-    package static func checkContiguous(_ spans: [(SegmentFileName, UInt64)]) throws {
+    package static func checkContiguous(_ spans: [(SegmentFile, UInt64)]) throws {
         try SegmentChain.check(spans.map { (segment: $0.0, end: $0.1) })
     }
 
     /// Opens a listed segment (a WAL segment sealed since the listing is found under its sealed name).
-    private func open(_ seg: SegmentFileName, verifyPayload: Bool = true) throws -> OpenedSegment {
+    private func open(_ seg: SegmentFile, verifyPayload: Bool = true) throws -> OpenedSegment {
         let opened = try OpenedSegment.open(directory, base: seg.base, verifyPayload: verifyPayload, sealed: sealed)
         guard let opened else {
             throw StoreError(.notFound, path: seg.path, "segment removed while reading (by retention, compaction or archive --move)")
@@ -109,7 +109,7 @@ public final class StoreReader {
     }
 
     /// Whether `seg` is the active segment: the last one, a WAL segment.
-    private func isActive(_ seg: SegmentFileName) -> Bool {
+    private func isActive(_ seg: SegmentFile) -> Bool {
         seg.base == lastBase && seg.kind == .wal
     }
 
@@ -239,7 +239,7 @@ public final class StoreReader {
     /// Walks the frame headers of WAL segment `segment` (header checksums
     /// only); returns the sequence number after its last frame.
     @discardableResult
-    func scanHeaders(_ segment: SegmentFileName, _ body: (FrameView) throws -> Void) throws -> UInt64 {
+    func scanHeaders(_ segment: SegmentFile, _ body: (FrameView) throws -> Void) throws -> UInt64 {
         guard case .wal(let cursor) = try open(segment, verifyPayload: false) else {
             throw StoreError(.notFound, path: segment.path, "segment sealed while reading; read it again")
         }
@@ -252,7 +252,7 @@ public final class StoreReader {
     }
 
     /// Per-segment summaries from headers and indexes (sealed data is not read).
-    func summaries(_ body: (SegmentFileName, SegmentSummary) throws -> Void) throws {
+    func summaries(_ body: (SegmentFile, SegmentSummary) throws -> Void) throws {
         for seg in try readableSegments() {
             switch try open(seg, verifyPayload: false) {
             case .sealed(let s):

@@ -143,7 +143,7 @@ extension StoreVerifier {
     /// Checks a sealed segment: trailer, index, every block's checksum, LZ4
     /// frames (with their content checksums), keys tables, and that the run
     /// lists match the blocks' keys. Returns the sequence after its last record.
-    func verifySealed(_ segment: SegmentFileName, size: Int64, into report: inout Report) -> UInt64? {
+    func verifySealed(_ segment: SegmentFile, size: Int64, into report: inout Report) -> UInt64? {
         let sealed: SealedSegment
         do { sealed = try SealedSegment(path: segment.path, base: segment.base) } catch let e as StoreError {
             report.problems.append(Problem(path: segment.path, offset: e.offset ?? 0, length: size, reason: e.message, isDamage: true))

@@ -11,13 +11,13 @@ import Synchronization
 final class BackgroundSealer: Sendable {
     private struct State {
         /// Segments queued and not yet started.
-        var queued: [SegmentFileName] = []
+        var queued: [SegmentFile] = []
         /// Failures not yet returned by `drain()`.
         var errors: [StoreError] = []
     }
 
     private let state: ConditionLock<State>
-    private let worker: Worker<SegmentFileName>
+    private let worker: Worker<SegmentFile>
     /// Set by `stop()`; the sealer checks it between blocks.
     let cancel = CancelFlag()
 
@@ -44,7 +44,7 @@ final class BackgroundSealer: Sendable {
     }
 
     /// Queues `segment` for sealing (never waits).
-    func enqueue(_ segment: SegmentFileName) {
+    func enqueue(_ segment: SegmentFile) {
         let new = state.withLock { s -> Bool in
             guard !s.queued.contains(segment) else { return false }
             s.queued.append(segment)

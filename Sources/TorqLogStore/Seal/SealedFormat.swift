@@ -2,8 +2,6 @@
 /// followed by a skippable keys frame, then a skippable index frame ending
 /// in a fixed-size trailer.
 enum SealedFormat {
-    /// Extension of sealed segments.
-    static let fileExtension = ".lz4"
     /// Skippable-frame magic of a block's keys frame.
     static let keysMagic: UInt32 = 0x184D_2A51
     /// Skippable-frame magic of the index frame.
@@ -25,10 +23,6 @@ enum SealedFormat {
     static let noType = UInt16.max
 
     /// `00000000000000000042.lz4`.
-    static func name(_ base: UInt64) -> String { SegmentName.name(base, fileExtension) }
-
-    /// The base sequence of a sealed segment name, or nil.
-    static func parseName(_ name: String) -> UInt64? { SegmentName.parse(name, fileExtension) }
 }
 
 /// One block of a sealed segment, as the index describes it.

@@ -15,10 +15,10 @@ struct SegmentSealer {
 
     /// Seals the WAL segment `wal`; the WAL file is removed afterwards.
     /// Throws (leaving the WAL untouched) if any frame of it fails a check.
-    func seal(_ wal: SegmentFileName, cancel: CancelFlag? = nil) throws -> Result {
+    func seal(_ wal: SegmentFile, cancel: CancelFlag? = nil) throws -> Result {
         let cursor = try SegmentCursor(path: wal.path, verifyPayload: true)
         try cursor.checkBase(wal.base)
-        let finalPath = directory.file(SealedFormat.name(wal.base))
+        let finalPath = directory.file(SegmentName.sealed(wal.base))
         let writer = SealedSegmentWriter(path: finalPath + ".tmp", firstSequence: wal.base)
         try writer.open()
         do {

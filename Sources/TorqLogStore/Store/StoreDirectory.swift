@@ -45,22 +45,22 @@ public struct StoreDirectory: Sendable, Hashable {
     }
 
     /// The WAL segments, ordered by base sequence (including any whose sealed twin exists).
-    public func walSegments() throws -> [SegmentFileName] {
+    public func walSegments() throws -> [SegmentFile] {
         try Filesystem.list(path).compactMap { name in
-            SegmentName.parseWAL(name).map { SegmentFileName(base: $0, path: file(name), kind: .wal) }
+            SegmentName.parseWAL(name).map { SegmentFile(base: $0, path: file(name), kind: .wal) }
         }.sorted { $0.base < $1.base }
     }
 
     /// Every segment, sealed and WAL, ordered by base sequence. Where a WAL
     /// segment and a sealed one have the same base (a seal finished, the WAL
     /// not yet removed), the sealed one is the segment.
-    public func segments() throws -> [SegmentFileName] {
-        var byBase: [UInt64: SegmentFileName] = [:]
+    public func segments() throws -> [SegmentFile] {
+        var byBase: [UInt64: SegmentFile] = [:]
         for name in try Filesystem.list(path) {
-            if let base = SealedFormat.parseName(name) {
-                byBase[base] = SegmentFileName(base: base, path: file(name), kind: .sealed)
+            if let base = SegmentName.parseSealed(name) {
+                byBase[base] = SegmentFile(base: base, path: file(name), kind: .sealed)
             } else if let base = SegmentName.parseWAL(name), byBase[base]?.kind != .sealed {
-                byBase[base] = SegmentFileName(base: base, path: file(name), kind: .wal)
+                byBase[base] = SegmentFile(base: base, path: file(name), kind: .wal)
             }
         }
         return byBase.values.sorted { $0.base < $1.base }
@@ -75,7 +75,7 @@ public struct StoreDirectory: Sendable, Hashable {
 }
 
 /// A segment file: its base sequence, path and kind.
-public struct SegmentFileName: Sendable, Hashable {
+public struct SegmentFile: Sendable, Hashable {
     /// A write-ahead-log segment (`.wal`) or a sealed, compressed one (`.lz4`).
     public enum Kind: Sendable, Hashable { case wal, sealed }
     /// The sequence number of its first record (from the name).

@@ -330,7 +330,7 @@ public final class LogWriter: Sendable {
                 if options.durability != .never { options.onDurable?(closedEnd.sequence) }
             }
         }
-        let closed = SegmentFileName(base: s.activeBase, path: directory.file(SegmentName.wal(s.activeBase)), kind: .wal)
+        let closed = SegmentFile(base: s.activeBase, path: directory.file(SegmentName.wal(s.activeBase)), kind: .wal)
         try WALRecovery.createSegment(directory, base: base)
         let file = try OwnedFile.open(directory.file(SegmentName.wal(base)), flags: O_RDWR | O_APPEND)
         let previous = s.active

@@ -12,7 +12,7 @@ struct WALRecovery {
     var size: Int64
     var nextSequence: UInt64
     /// Closed WAL segments waiting to be sealed.
-    var closedSegments: [SegmentFileName]
+    var closedSegments: [SegmentFile]
     /// What was done, for the caller to report.
     var report: LogWriter.Recovery
 
@@ -31,7 +31,7 @@ struct WALRecovery {
         }
         // A WAL segment whose sealed twin exists was sealed completely (the
         // sealed file is renamed into place only after it is synced): drop it.
-        let sealedBases = Set(try Filesystem.list(directory.path).compactMap(SealedFormat.parseName))
+        let sealedBases = Set(try Filesystem.list(directory.path).compactMap(SegmentName.parseSealed))
         for wal in try directory.walSegments() where sealedBases.contains(wal.base) {
             try Filesystem.remove(wal.path)
             report.sealedDuplicatesRemoved += 1
