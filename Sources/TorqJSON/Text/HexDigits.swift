@@ -1,5 +1,5 @@
 /// Lowercase hexadecimal of 64-bit words.
-package enum HexDigits {
+public enum HexDigits {
     /// `value` as 16 lowercase hex digits.
     package static func string(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buffer in
@@ -10,7 +10,7 @@ package enum HexDigits {
 
     /// Writes `value` as 16 lowercase hex digits at `out` (16 writable bytes).
     @inline(__always)
-    package static func write(_ value: UInt64, to out: UnsafeMutableRawPointer?) {
+    @inlinable public static func write(_ value: UInt64, to out: UnsafeMutableRawPointer?) {
         guard let out else { return }
         out.storeBytes(of: eightDigits(UInt32(truncatingIfNeeded: value >> 32)), as: UInt64.self)
         out.storeBytes(of: eightDigits(UInt32(truncatingIfNeeded: value)), toByteOffset: 8, as: UInt64.self)
@@ -19,7 +19,7 @@ package enum HexDigits {
     /// The 8 lowercase hex digits of `value`, as the bytes of a word in
     /// memory order (most significant digit first), computed without branches.
     @inline(__always)
-    package static func eightDigits(_ value: UInt32) -> UInt64 {
+    @inlinable public static func eightDigits(_ value: UInt32) -> UInt64 {
         // Spread the nibbles so that byte k holds nibble k (least significant first).
         var x = UInt64(value)
         x = (x | x << 16) & 0x0000_FFFF_0000_FFFF

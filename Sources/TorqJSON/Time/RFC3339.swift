@@ -123,7 +123,7 @@ public enum RFC3339 {
     /// `out` (at least ``maxFormattedLength`` bytes), without allocating;
     /// returns the number of bytes written. Inlinable: the telemetry encoder
     /// writes one per event.
-    @inlinable
+    @inlinable @inline(__always)
     public static func write(nanoseconds: Int64, fractionDigits: Int, to out: UnsafeMutableRawBufferPointer) -> Int {
         let digits = min(max(fractionDigits, 0), 9)
         var seconds = nanoseconds / 1_000_000_000
@@ -199,7 +199,7 @@ public enum RFC3339 {
     }
 
     /// The proleptic Gregorian date of a day count since 1970-01-01 (`civil_from_days`).
-    @inlinable
+    @inlinable @inline(__always)
     static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -11,17 +11,21 @@ import Glibc
 /// Output is always valid JSON: `"`, `\` and every byte below 0x20 are
 /// escaped; Swift strings are valid UTF-8, so everything else is copied as
 /// is; non-finite doubles become `null`.
-package struct JSONWriter {
-    private let base: UnsafeMutablePointer<UInt8>
+///
+/// Public, with its write methods `@inlinable`, for one reason: the event
+/// encoder (TorqEvents) writes a dozen members per event through it, and
+/// across a module boundary only public inlinable code is inlined.
+public struct JSONWriter {
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>
     /// Whether `base` was allocated for this writer (and is freed by `finish`).
-    private var ownsBase = false
+    @usableFromInline var ownsBase = false
     #if DEBUG
-    private let capacity: Int
+    @usableFromInline let capacity: Int
     #endif
     /// Bytes written so far.
-    private(set) var count = 0
+    @usableFromInline var count = 0
 
-    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    @usableFromInline init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         #if DEBUG
         self.capacity = capacity
@@ -29,13 +33,13 @@ package struct JSONWriter {
     }
 
     /// Extra room on top of every bound, for keys and punctuation.
-    static let margin = 512
+    public static let margin = 512
 
     /// A writer over the calling thread's scratch memory, of at least
     /// `bound` + ``margin`` bytes; the caller writes (staying within that),
     /// then calls ``finish(into:)`` before any other writer of the thread.
-    @inline(__always)
-    package init(bound: Int) {
+    @inlinable @inline(__always)
+    public init(bound: Int) {
         let capacity = bound + Self.margin
         if let scratch = ScratchMemory.forCurrentThread(capacity) {
             self.init(base: scratch, capacity: capacity)
@@ -46,8 +50,8 @@ package struct JSONWriter {
     }
 
     /// Appends what was written to `buffer`; the writer must not be used afterwards.
-    @inline(__always)
-    package func finish(into buffer: inout [UInt8]) {
+    @inlinable @inline(__always)
+    public func finish(into buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
         if ownsBase { base.deallocate() }
     }
@@ -56,7 +60,7 @@ package struct JSONWriter {
     /// a wrong bound is a bug of this file, caught by the tests (which run the
     /// debug build); release builds rely on the bounds, which are conservative.
     @inline(__always)
-    private func checkRoom(_ n: Int) {
+    @usableFromInline func checkRoom(_ n: Int) {
         #if DEBUG
         assert(count + n <= capacity, "JSONWriter bound too small")
         #endif
@@ -65,21 +69,21 @@ package struct JSONWriter {
     // MARK: - Bounds
 
     /// The most bytes ``string(_:)`` writes for `text`.
-    @inline(__always)
-    package static func bound(_ text: String) -> Int { 6 * text.utf8.count + 2 }
+    @inlinable @inline(__always)
+    public static func bound(_ text: String) -> Int { 6 * text.utf8.count + 2 }
 
     /// The most bytes ``string(_:)`` writes for `text`, 0 for nil.
-    @inline(__always)
-    package static func bound(_ text: String?) -> Int { text.map(bound) ?? 0 }
+    @inlinable @inline(__always)
+    public static func bound(_ text: String?) -> Int { text.map(bound) ?? 0 }
 
     /// The most bytes ``stringArray(_:)`` writes for `strings`, 0 for nil.
-    package static func bound(_ strings: [String]?) -> Int {
+    @inlinable public static func bound(_ strings: [String]?) -> Int {
         guard let strings else { return 0 }
         return strings.reduce(2) { $0 + bound($1) + 1 }
     }
 
     /// The most bytes ``value(_:)`` writes for `value`.
-    static func bound(_ value: TelemetryValue) -> Int {
+    @inlinable public static func bound(_ value: TelemetryValue) -> Int {
         switch value {
         case .null, .bool: 5
         case .int, .double: numberBound
@@ -90,26 +94,26 @@ package struct JSONWriter {
     }
 
     /// The most bytes ``members(_:first:skipping:)`` writes for `fields`.
-    package static func bound(_ fields: [String: TelemetryValue]) -> Int {
+    @inlinable public static func bound(_ fields: [String: TelemetryValue]) -> Int {
         fields.reduce(0) { $0 + bound($1.key) + bound($1.value) + 2 }
     }
 
     /// The most bytes a number takes.
-    package static let numberBound = 32
+    public static let numberBound = 32
 
     // MARK: - Writing
 
     /// Writes one byte.
-    @inline(__always)
-    package mutating func byte(_ value: UInt8) {
+    @inlinable @inline(__always)
+    public mutating func byte(_ value: UInt8) {
         checkRoom(1)
         base[count] = value
         count += 1
     }
 
     /// Writes the bytes of a static ASCII string (keys and punctuation).
-    @inline(__always)
-    package mutating func raw(_ text: StaticString) {
+    @inlinable @inline(__always)
+    public mutating func raw(_ text: StaticString) {
         let n = text.utf8CodeUnitCount
         checkRoom(n)
         (base + count).update(from: text.utf8Start, count: n)
@@ -117,8 +121,8 @@ package struct JSONWriter {
     }
 
     /// Writes raw bytes (short runs without a call to `memmove`).
-    @inline(__always)
-    mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always)
+    public mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
         let n = bytes.count
         checkRoom(n)
@@ -137,8 +141,8 @@ package struct JSONWriter {
     }
 
     /// Writes `text` as a JSON string literal.
-    @inline(__always)
-    package mutating func string(_ text: String) {
+    @inlinable @inline(__always)
+    public mutating func string(_ text: String) {
         if let done: Void = text.utf8.withContiguousStorageIfAvailable({ string(utf8: $0) }) {
             return done
         }
@@ -147,7 +151,7 @@ package struct JSONWriter {
     }
 
     /// Writes UTF-8 bytes as a JSON string literal.
-    mutating func string(utf8 source: UnsafeBufferPointer<UInt8>) {
+    @inlinable public mutating func string(utf8 source: UnsafeBufferPointer<UInt8>) {
         byte(0x22)
         guard let input = source.baseAddress else {
             byte(0x22)
@@ -178,7 +182,7 @@ package struct JSONWriter {
     }
 
     /// Writes the escape sequence of one byte that must be escaped.
-    private mutating func escape(_ c: UInt8) {
+    @usableFromInline mutating func escape(_ c: UInt8) {
         switch c {
         case 0x22: raw(#"\""#)
         case 0x5C: raw(#"\\"#)
@@ -196,7 +200,7 @@ package struct JSONWriter {
     }
 
     /// Writes a decimal integer.
-    package mutating func integer(_ value: Int64) {
+    @inlinable public mutating func integer(_ value: Int64) {
         if value < 0 { byte(0x2D) }
         var magnitude = value.magnitude
         var digits = 1
@@ -217,7 +221,7 @@ package struct JSONWriter {
 
     /// Writes a number: integral values below 2^53 as integers, other finite
     /// values in Swift's shortest round-trip form, non-finite values as `null`.
-    package mutating func number(_ value: Double) {
+    @inlinable public mutating func number(_ value: Double) {
         guard value.isFinite else {
             raw("null")
             return
@@ -232,22 +236,22 @@ package struct JSONWriter {
     }
 
     /// Writes `true` or `false`.
-    @inline(__always)
-    package mutating func bool(_ value: Bool) {
+    @inlinable @inline(__always)
+    public mutating func bool(_ value: Bool) {
         if value { raw("true") } else { raw("false") }
     }
 
     /// Writes nanoseconds since the epoch as a quoted UTC RFC 3339 timestamp
     /// (32 bytes at most).
-    @inline(__always)
-    package mutating func timestamp(_ nanoseconds: Int64) {
+    @inlinable @inline(__always)
+    public mutating func timestamp(_ nanoseconds: Int64) {
         checkRoom(32)
         count += TimestampFormat.write(nanoseconds, to: UnsafeMutableRawBufferPointer(start: base + count, count: 32))
     }
 
     /// Writes one or two 64-bit words as a quoted lowercase hex string (34 bytes at most).
-    @inline(__always)
-    package mutating func hex(_ first: UInt64, _ second: UInt64? = nil) {
+    @inlinable @inline(__always)
+    public mutating func hex(_ first: UInt64, _ second: UInt64? = nil) {
         checkRoom(34)
         byte(0x22)
         HexDigits.write(first, to: UnsafeMutableRawPointer(base + count))
@@ -260,7 +264,7 @@ package struct JSONWriter {
     }
 
     /// Writes a JSON array of strings.
-    package mutating func stringArray(_ strings: [String]) {
+    @inlinable public mutating func stringArray(_ strings: [String]) {
         byte(0x5B)
         for (i, s) in strings.enumerated() {
             if i > 0 { byte(0x2C) }
@@ -270,7 +274,7 @@ package struct JSONWriter {
     }
 
     /// Writes a JSON value; object keys are written sorted.
-    mutating func value(_ value: TelemetryValue) {
+    @inlinable public mutating func value(_ value: TelemetryValue) {
         switch value {
         case .null: raw("null")
         case .bool(let b): bool(b)
@@ -293,7 +297,7 @@ package struct JSONWriter {
 
     /// Writes `"key":value` pairs sorted by key, comma-separated; with
     /// `first` false each pair is preceded by a comma. Keys in `skipping` are left out.
-    package mutating func members(_ fields: [String: TelemetryValue], first: Bool, skipping: Set<String> = []) {
+    @inlinable public mutating func members(_ fields: [String: TelemetryValue], first: Bool, skipping: Set<String> = []) {
         guard !fields.isEmpty else { return }
         var first = first
         let keys = fields.count == 1 ? Array(fields.keys) : fields.keys.sorted()
@@ -308,7 +312,7 @@ package struct JSONWriter {
     }
 
     /// A JSON object of `fields` (keys sorted), as bytes.
-    package static func object(_ fields: [String: TelemetryValue]) -> [UInt8] {
+    @inlinable public static func object(_ fields: [String: TelemetryValue]) -> [UInt8] {
         var out: [UInt8] = []
         var w = JSONWriter(bound: bound(fields) + 2)
         w.byte(0x7B)
@@ -320,13 +324,13 @@ package struct JSONWriter {
 }
 
 /// Word-at-a-time tests for the bytes a JSON string must escape.
-enum JSONEscaping {
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
+@usableFromInline enum JSONEscaping {
+    @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
+    @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
 
     /// True when some byte of `word` may be `"`, `\` or below 0x20. Exact
     /// when it returns false; a true is followed by a byte-wise check.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func mayNeedEscape(_ word: UInt64) -> Bool {
         let control = (word &- ones &* 0x20) & ~word & highs
         let quote = word ^ (ones &* 0x22)

@@ -8,12 +8,12 @@ import Glibc
 /// Each thread gets one block, grown to the largest request and freed when
 /// the thread exits; a block grown past 1 MiB (a huge event) is given back
 /// at the next smaller request.
-enum ScratchMemory {
-    private final class Block {
-        var base: UnsafeMutablePointer<UInt8>
-        var capacity: Int
+@usableFromInline enum ScratchMemory {
+    @usableFromInline final class Block {
+        @usableFromInline var base: UnsafeMutablePointer<UInt8>
+        @usableFromInline var capacity: Int
 
-        init(capacity: Int) {
+        @usableFromInline init(capacity: Int) {
             base = .allocate(capacity: capacity)
             self.capacity = capacity
         }
@@ -21,10 +21,10 @@ enum ScratchMemory {
         deinit { base.deallocate() }
     }
 
-    private static let retained = 1 << 20
-    private static let initial = 16 << 10
+    @usableFromInline static let retained = 1 << 20
+    @usableFromInline static let initial = 16 << 10
 
-    private static let key: pthread_key_t? = {
+    @usableFromInline static let key: pthread_key_t? = {
         var key = pthread_key_t()
         let created = pthread_key_create(&key) { block in
             guard let block else { return }
@@ -35,7 +35,7 @@ enum ScratchMemory {
 
     /// At least `capacity` bytes, valid until the thread's next call; nil
     /// when thread-specific storage is unavailable (the caller then allocates).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func forCurrentThread(_ capacity: Int) -> UnsafeMutablePointer<UInt8>? {
         guard let key else { return nil }
         if let raw = pthread_getspecific(key) {
