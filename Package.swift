@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-service-context", from: "1.5.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // No traits: the server needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // System liblz4 (LZ4F frame API) for sealed segments.
@@ -86,6 +90,37 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // The OTLP protobuf types (opentelemetry-proto v1.10.0), generated once
+        // by scripts/generate-otlp.sh and committed; `package` visibility.
+        .target(
+            name: "TorqOTLPProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto"]
+        ),
+        // OTLP requests into store records and back: the GenAI mapping applied to
+        // the protobuf types (receiver now, forwarder later). Knows no HTTP.
+        .target(
+            name: "TorqOTLP",
+            dependencies: [
+                "TorqOTLPProto", "TorqAnalysis", "TorqEvents", "TorqJSON",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // `torqlog serve`: the OTLP/HTTP receiver (traces, logs) and the JSONL
+        // endpoint, writing one store with group commit. Knows HTTP and OTLP;
+        // the store, the schema and the OTLP mapping come from the modules below.
+        .target(
+            name: "TorqServer",
+            dependencies: [
+                "TorqOTLP", "TorqOTLPProto", "TorqEvents", "TorqLogStore", "TorqJSON", "CZlib",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The user-facing modules under one import.
         .target(
             name: "TorqTelemetry",
@@ -99,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "torqlog",
             dependencies: [
-                "TorqLogStore", "TorqTelemetry", "TorqJSON",
+                "TorqLogStore", "TorqTelemetry", "TorqJSON", "TorqServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -137,6 +172,8 @@ let package = Package(
         ),
         .testTarget(name: "TorqTracingTests", dependencies: ["TorqTracing", "TorqTestSupport"]),
         .testTarget(name: "TorqAnalysisTests", dependencies: ["TorqAnalysis", "TorqTestSupport"]),
+        .testTarget(name: "TorqOTLPTests", dependencies: ["TorqOTLP", "TorqOTLPProto", "TorqTestSupport"]),
+        .testTarget(name: "TorqServerTests", dependencies: ["TorqServer", "TorqOTLPProto", "TorqTestSupport"]),
         .testTarget(
             name: "TorqLogCLITests",
             dependencies: ["TorqLogStore", "TorqTelemetry", "TorqTestSupport", "torqlog"]
