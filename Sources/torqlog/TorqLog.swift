@@ -22,17 +22,21 @@ struct TorqLog: ParsableCommand {
             IngestCommand.self, ExportCommand.self, ReplayCommand.self, TailCommand.self,
             SealCommand.self, CompactCommand.self, ArchiveCommand.self, VerifyCommand.self, InfoCommand.self, DemoCommand.self,
             ComplianceCommand.self, SchemaCommand.self,
-            TelemetryCommand.self, TraceCommand.self,
+            TelemetryCommand.self, TraceCommand.self, ServeCommand.self,
         ]
     )
 
     @OptionGroup var global: GlobalOptions
 
-    static func main() {
+    static func main() async {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if let status = ExitStatus.of(error) {
                 Console.error("\(error)")

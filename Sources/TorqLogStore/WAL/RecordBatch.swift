@@ -38,6 +38,17 @@ public struct RecordBatch: Sendable {
         firstSequence = nil
     }
 
+    /// Adds the records of `other`, an unstamped batch, after these.
+    ///
+    /// - Precondition: neither batch is stamped.
+    public mutating func append(contentsOf other: RecordBatch) {
+        precondition(firstSequence == nil && other.firstSequence == nil, "RecordBatch.append(contentsOf:): a stamped batch")
+        let base = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        frameStarts.append(contentsOf: other.frameStarts.lazy.map { $0 + base })
+        payloadByteCount += other.payloadByteCount
+    }
+
     /// Drops the records numbered below `sequence` (of a stamped batch: the
     /// ones a failed writer had made durable), keeping the rest in order.
     public mutating func removeRecords(before sequence: UInt64) {

@@ -6,11 +6,11 @@ package struct MappedRecord: Sendable, Equatable {
     /// The record's `run_id`.
     package var runKey: String?
     /// The record's `event_type`.
-    package var type: String
+    package var type: String?
     /// The record's `timestamp`, nanoseconds since the epoch.
-    package var time: Int64
+    package var time: Int64?
 
-    package init(payload: [UInt8], runKey: String?, type: String, time: Int64) {
+    package init(payload: [UInt8], runKey: String?, type: String?, time: Int64?) {
         self.payload = payload
         self.runKey = runKey
         self.type = type

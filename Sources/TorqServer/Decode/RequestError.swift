@@ -14,6 +14,10 @@ package struct RequestError: Error, Sendable, Hashable, CustomStringConvertible 
         case contentTooLarge = 413
         /// 415: a media type or content coding this receiver does not read.
         case unsupportedMediaType = 415
+        /// 500: the store's writer failed; nothing more is acknowledged.
+        case internalServerError = 500
+        /// 503: the server is overloaded or shutting down; the answer carries `Retry-After`.
+        case serviceUnavailable = 503
     }
 
     package var status: Status
@@ -23,6 +27,17 @@ package struct RequestError: Error, Sendable, Hashable, CustomStringConvertible 
     package init(_ status: Status, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    /// The `google.rpc.Code` of the status, for a JSON error body
+    /// (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, INTERNAL, UNAVAILABLE).
+    package var rpcCode: Int {
+        switch status {
+        case .badRequest, .unsupportedMediaType: 3
+        case .contentTooLarge: 8
+        case .internalServerError: 13
+        case .serviceUnavailable: 14
+        }
     }
 
     /// `"<code>: <message>"`.

@@ -1,0 +1,115 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import TorqLogStore
+
+/// `torqlog serve`: holds the store's writer and serves OTLP/HTTP and JSONL
+/// until SIGTERM or SIGINT, then stops accepting, answers the requests in
+/// flight, writes and syncs what they brought, and closes the store.
+///
+/// ```swift
+/// let receiver = try Receiver(store: directory, configuration: configuration, logger: logger)
+/// try await receiver.run { address in print("listening on \(address)") }
+/// ```
+package final class Receiver: Sendable {
+    package let configuration: ServeConfiguration
+    package let store: StoreDirectory
+    private let committer: StoreCommitter
+    private let logger: Logger
+    private let state = State()
+
+    /// What the writer's failure callback shares with the server.
+    private final class State: Sendable {
+        let failure = Mutex<LogWriter.Failure?>(nil)
+        let group = Mutex<ServiceGroup?>(nil)
+    }
+
+    /// Opens the store's writer (recovering it as `ingest` would).
+    ///
+    /// - Throws: ``ServeConfigurationError`` for a configuration that cannot
+    ///   serve (a non-loopback address without a token, say); the store's
+    ///   errors when its writer cannot open.
+    package init(store: StoreDirectory, configuration: ServeConfiguration, logger: Logger) throws {
+        if let problem = configuration.problem { throw ServeConfigurationError(message: problem) }
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        let state = self.state
+        let options = LogWriter.Options(segmentSize: configuration.segmentSize, durability: configuration.durability,
+                                        sealClosedSegments: configuration.sealClosedSegments)
+        committer = try StoreCommitter(
+            directory: store, options: options, maxQueuedBytes: configuration.maxQueuedBytes,
+            recentItems: configuration.recentItems,
+            onFailure: { f in
+                state.failure.withLock { if $0 == nil { $0 = f } }
+                logger.critical("the store's writer failed; nothing more is acknowledged, shutting down: \(f.error)")
+                let running = state.group.withLock { $0 }
+                if let running { Task { await running.triggerGracefulShutdown() } }
+            })
+    }
+
+    /// The writer's failure, if it failed while serving.
+    package var writerFailure: LogWriter.Failure? { state.failure.withLock { $0 } }
+
+    /// What the writer recovered when it opened the store.
+    package var recovery: LogWriter.Recovery { committer.writer.recovery }
+
+    /// Serves until SIGTERM or SIGINT (or ``shutdown()``), then closes the store.
+    ///
+    /// - Parameter onListening: called once with the bound address (`host:port`,
+    ///   the real port when 0 was asked for).
+    /// - Throws: a bind failure, or the store's error when closing it.
+    package func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        let responder = ReceiverResponder(configuration: configuration, committer: committer, logger: logger)
+        let timeout = TimeAmount.seconds(Int64(configuration.readTimeoutSeconds))
+        let app = Application(
+            responder: responder,
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
+                                                idleTimeout: timeout)),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                                    serverName: "torqlog", reuseAddress: true),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                onListening(Self.hostPort(channel.localAddress?.ipAddress ?? "?", port))
+            },
+            logger: logger)
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: [.init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        state.group.withLock { $0 = serviceGroup }
+        var runError: (any Error)?
+        do {
+            try await serviceGroup.run()
+        } catch {
+            runError = error
+        }
+        state.group.withLock { $0 = nil }
+        // Every request has been answered or cut off: write and sync the rest, close.
+        do {
+            try committer.close()
+        } catch {
+            if runError == nil, writerFailure == nil { throw error }
+        }
+        if let runError { throw runError }
+    }
+
+    /// Asks a running server to stop as on SIGTERM.
+    package func shutdown() async {
+        let running = state.group.withLock { $0 }
+        await running?.triggerGracefulShutdown()
+    }
+
+    private static func hostPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// A `serve` configuration that cannot serve, and why.
+package struct ServeConfigurationError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+}
