@@ -9,11 +9,24 @@ extension ItemKey {
         return ItemKey(high: hash.value64, low: spanID.value)
     }
 
-    /// A log record's key when it carries its event id: a 128-bit hash of the id.
-    static func event(id: String) -> ItemKey {
+    /// An event's key when it carries its event id: a 128-bit hash of the id.
+    /// The same for an OTLP log record and a JSONL line (`/v1/events`) with that id.
+    package static func event(id: String) -> ItemKey { event(idBytes: Array(id.utf8)) }
+
+    /// ``event(id:)`` from the id's UTF-8 bytes.
+    package static func event(idBytes: some Sequence<UInt8>) -> ItemKey {
         var hash = StableHash()
         hash.add(Array("event".utf8))
-        hash.add(Array(id.utf8))
+        hash.add(idBytes)
+        let (high, low) = hash.value128
+        return ItemKey(high: high, low: low)
+    }
+
+    /// A JSONL line's key without an event id: a 128-bit hash of its bytes.
+    package static func content(line: some Sequence<UInt8>) -> ItemKey {
+        var hash = StableHash()
+        hash.add(Array("line".utf8))
+        hash.add(line)
         let (high, low) = hash.value128
         return ItemKey(high: high, low: low)
     }
