@@ -6,7 +6,7 @@ import Glibc
 
 /// A fresh directory under /tmp, removed when the value goes away.
 package final class TemporaryDirectory {
-    let path: String
+    package let path: String
 
     package init(_ label: String = "telemetry") {
         var template = Array("/tmp/torqtel-test-\(label)-XXXXXX".utf8CString)
