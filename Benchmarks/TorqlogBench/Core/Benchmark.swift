@@ -31,6 +31,7 @@ enum BenchmarkRegistry {
         EndToEndBenchmark.self,
         MemoryBenchmark.self,
         SealBenchmark.self,
+        ServeBenchmark.self,
     ] }
 
     /// Names from the issue that are not written yet: accepted, skipped with a note.

@@ -61,48 +61,22 @@ enum GenAIAttributes {
         return record.string(key) ?? record.eventType
     }
 
-    /// Known fields and their attribute names, per event type. A field mapped
-    /// to nil is carried elsewhere (duration, status) or is content.
-    private static let fieldNames: [String: [String: String?]] = [
-        "agent_run": [
-            EventField.agentName.key: "gen_ai.agent.name", EventField.agentType.key: "torq.agent.type", EventField.status.key: "torq.status",
-            EventField.userQuery.key: nil, EventField.confidenceScore.key: "torq.agent.confidence_score", EventField.toolsUsed.key: "torq.agent.tools_used",
-            EventField.totalTokens.key: "torq.usage.total_tokens",
-        ],
-        "tool_execution": [
-            EventField.toolName.key: "gen_ai.tool.name", EventField.toolType.key: "gen_ai.tool.type", EventField.status.key: "torq.status",
-            EventField.executionTimeMs.key: nil, EventField.success.key: "torq.success",
-        ],
-        "model_interaction": [
-            EventField.modelProvider.key: "gen_ai.provider.name", EventField.modelName.key: "gen_ai.request.model",
-            EventField.promptTokens.key: "gen_ai.usage.input_tokens", EventField.completionTokens.key: "gen_ai.usage.output_tokens",
-            EventField.totalTokens.key: "torq.usage.total_tokens", EventField.responseTimeMs.key: nil, EventField.success.key: "torq.success",
-        ],
-        "memory_operation": [
-            EventField.memoryType.key: "torq.memory.type", EventField.memoryBackend.key: "db.system.name", EventField.operationType.key: "torq.memory.operation_type",
-            EventField.operationTimeMs.key: nil, EventField.success.key: "torq.success", EventField.cacheHit.key: "torq.memory.cache_hit",
-        ],
-        "routing_decision": [
-            EventField.query.key: nil, EventField.selectedAgent.key: "torq.routing.selected_agent", EventField.routingStrategy.key: "torq.routing.strategy",
-            EventField.confidenceScore.key: "torq.routing.confidence_score", EventField.routingTimeMs.key: nil,
-            EventField.candidateAgents.key: "torq.routing.candidate_agents",
-        ],
-    ]
-
     /// The attributes of a telemetry record (one of the five types, or any
     /// other non-span type) for an OTLP log record, by key:
     /// `torq.event.id`, `gen_ai.operation.name`, `gen_ai.conversation.id`
-    /// (`session_id`), `torq.run.id`, the type's fields by the table, the
+    /// (`session_id`), `torq.run.id`, the type's fields by ``OTelMapping``, the
     /// duration as `torq.duration_ms`, `error.type` on a failure, content
     /// (`gen_ai.input.messages`, `torq.routing.query`) only when
     /// `includeContent`, unknown fields as `torq.<field>`, and the record's
     /// `attributes` key for key where they do not collide.
     static func attributes(of record: TraceRecord, includeContent: Bool) -> [String: TelemetryValue] {
         var out: [String: TelemetryValue] = [:]
-        let table = fieldNames[record.eventType] ?? [:]
+        let type = EventType(rawValue: record.eventType)
+        let mapped = EventType.complianceTypes.contains(type)
         for (key, value) in record.fields {
-            if let mapped = table[key] {
-                if let mapped { out[mapped] = value }
+            if mapped, let field = EventField(key: key), let row = OTelMapping.row(type, field) {
+                // A field without an attribute travels elsewhere (duration, status) or is content.
+                if let attribute = row.attribute { out[attribute] = value }
             } else if key != EventField.errorMessage.key {
                 out["torq." + key] = value
             }
@@ -123,10 +97,10 @@ enum GenAIAttributes {
             out["error.type"] = .string(errorType(record))
             if let message = record.string(.errorMessage) { out["torq.error_message"] = .string(message) }
         }
-        out["gen_ai.operation.name"] = .string(operationName(record))
-        if let id = record.eventID { out["torq.event.id"] = .string(id) }
-        if let session = record.sessionID { out["gen_ai.conversation.id"] = .string(session) }
-        if let run = record.runID { out["torq.run.id"] = .string(run) }
+        out[OTelMapping.commonAttribute(.eventType)] = .string(operationName(record))
+        if let id = record.eventID { out[OTelMapping.commonAttribute(.eventID)] = .string(id) }
+        if let session = record.sessionID { out[OTelMapping.commonAttribute(.sessionID)] = .string(session) }
+        if let run = record.runID { out[OTelMapping.commonAttribute(.runID)] = .string(run) }
         for (key, value) in record.attributes where out[key] == nil { out[key] = value }
         return out
     }

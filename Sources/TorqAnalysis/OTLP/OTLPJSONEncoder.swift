@@ -21,7 +21,10 @@ import TorqJSON
 ///   from `duration_ms` (or its end) and `torq.span.start_derived` = true.
 /// - Every other record becomes a log record: `timeUnixNano` its timestamp,
 ///   `eventName` `torq.<event_type>`, severity INFO (9), or ERROR (17) when
-///   it reports a failure, a one-line `body`, the `traceId`/`spanId` it
+///   it reports a failure, the stored record itself as the `body` (a
+///   `kvlistValue` of every field, content only with
+///   ``Options/includeContent``, so that a receiver maps it back to exactly
+///   this event), the `traceId`/`spanId` it
 ///   carries, and the GenAI attributes of the README's mapping
 ///   (``GenAIAttributes``).
 ///
@@ -273,7 +276,7 @@ public struct OTLPJSONEncoder {
             ("observedTimeUnixNano", .string(Self.unixNano(record.timestamp))),
             ("severityNumber", .int(failure ? 17 : 9)),
             ("severityText", .string(failure ? "ERROR" : "INFO")),
-            ("body", .object([("stringValue", .string(record.eventType + ": " + TraceText.recordSummary(record)))])),
+            ("body", Self.anyValue(.object(Self.storedEvent(record, includeContent: options.includeContent)))),
             (OTLPKey.attributes, Self.keyValues(GenAIAttributes.attributes(of: record, includeContent: options.includeContent))),
         ]
         if let trace = record.traceID { fields.append(("traceId", .string(trace.description))) }
@@ -282,6 +285,33 @@ public struct OTLPJSONEncoder {
         logBatch.add(.object(fields), service: Self.service(record, default: options.serviceName))
         logCount += 1
         if logBatch.count >= options.maxLogsPerLine { flushLogs() }
+    }
+
+    /// The stored record itself, for a log record's body: every field, with
+    /// their JSON types (the receiver maps it back to exactly this event); the
+    /// content fields (`user_query`, routing `query`) only when `includeContent`.
+    static func storedEvent(_ record: TraceRecord, includeContent: Bool) -> [String: TelemetryValue] {
+        var out: [String: TelemetryValue] = [:]
+        for (key, value) in record.fields {
+            if !includeContent, let field = EventField(key: key), Self.isContent(field, of: record.eventType) { continue }
+            out[key] = value
+        }
+        if let id = record.eventID { out[EventField.eventID.key] = .string(id) }
+        out[EventField.eventType.key] = .string(record.eventType)
+        let ns = record.timestamp
+        out[EventField.timestamp.key] = .string(RFC3339.format(nanoseconds: ns, fractionDigits: ns % 1000 == 0 ? 6 : 9))
+        if let session = record.sessionID { out[EventField.sessionID.key] = .string(session) }
+        if let run = record.runID { out[EventField.runID.key] = .string(run) }
+        if let trace = record.traceID { out[EventField.traceID.key] = .string(trace.description) }
+        if let span = record.spanID { out[EventField.spanID.key] = .string(span.description) }
+        if let parent = record.parentSpanID { out[EventField.parentSpanID.key] = .string(parent.description) }
+        if !record.attributes.isEmpty { out[EventField.attributes.key] = .object(record.attributes) }
+        return out
+    }
+
+    /// Whether `field` of an event of `type` is content (exported only on request).
+    static func isContent(_ field: EventField, of type: String) -> Bool {
+        (field == .userQuery && type == EventType.agentRun.rawValue) || (field == .query && type == EventType.routingDecision.rawValue)
     }
 
     private mutating func flushLogs() {

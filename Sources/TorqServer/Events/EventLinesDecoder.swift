@@ -48,7 +48,7 @@ struct EventLinesDecoder: ~Copyable {
                     let run = keys[Self.runSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let type = keys[Self.typeSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let time = keys[Self.timeSlot].bytes.flatMap { RFC3339.parseNanoseconds($0) }
-                    let key = keys[Self.idSlot].bytes.map { ItemKey(hashing: $0) } ?? ItemKey(hashing: line)
+                    let key = keys[Self.idSlot].bytes.map { ItemKey.event(idBytes: $0) } ?? ItemKey.content(line: line)
                     let record = MappedRecord(payload: Array(line), runKey: run, type: type, time: time)
                     items.append(MappedItem(key: key, isClosed: true, firstSight: [record], onClose: []))
                 case .invalid(let error):

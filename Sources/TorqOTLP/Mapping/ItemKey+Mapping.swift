@@ -1,0 +1,60 @@
+import TorqEvents
+
+extension ItemKey {
+    /// A span's key: a 64-bit hash of its trace id (16 bytes) and its span id (8 bytes, big-endian).
+    static func span(traceID: TraceID, spanID: SpanID) -> ItemKey {
+        var hash = StableHash()
+        hash.add(traceID.high)
+        hash.add(traceID.low)
+        return ItemKey(high: hash.value64, low: spanID.value)
+    }
+
+    /// An event's key when it carries its event id: a 128-bit hash of the id.
+    /// The same for an OTLP log record and a JSONL line (`/v1/events`) with that id.
+    package static func event(id: String) -> ItemKey { event(idBytes: Array(id.utf8)) }
+
+    /// ``event(id:)`` from the id's UTF-8 bytes.
+    package static func event(idBytes: some Sequence<UInt8>) -> ItemKey {
+        var hash = StableHash()
+        hash.add(Array("event".utf8))
+        hash.add(idBytes)
+        let (high, low) = hash.value128
+        return ItemKey(high: high, low: low)
+    }
+
+    /// A JSONL line's key without an event id: a 128-bit hash of its bytes.
+    package static func content(line: some Sequence<UInt8>) -> ItemKey {
+        var hash = StableHash()
+        hash.add(Array("line".utf8))
+        hash.add(line)
+        let (high, low) = hash.value128
+        return ItemKey(high: high, low: low)
+    }
+
+    /// A log record's key without an event id: a 128-bit hash of the record's
+    /// serialized protobuf bytes and its resource's.
+    static func content(record: [UInt8], resource: [UInt8]) -> ItemKey {
+        var hash = StableHash()
+        hash.add(Array("record".utf8))
+        hash.add(record)
+        hash.add(resource)
+        let (high, low) = hash.value128
+        return ItemKey(high: high, low: low)
+    }
+
+    /// Which of an item's records an event id is for: each gets its own.
+    enum RecordRole: UInt64 {
+        case spanStart = 1, spanEnd, typedEvent, logEvent
+    }
+
+    /// A UUID-shaped (version 4 form) `event_id` derived from the key and
+    /// `role`: the same for a retried item, different for each record of it.
+    func eventID(_ role: RecordRole) -> String {
+        var hash = StableHash()
+        hash.add(high)
+        hash.add(low)
+        hash.add(role.rawValue)
+        var generator = SplitMix64(seed: hash.value64)
+        return EventHeader.randomEventID(using: &generator)
+    }
+}
