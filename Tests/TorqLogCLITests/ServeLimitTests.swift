@@ -21,6 +21,19 @@ struct ServeLimitTests {
         #expect(answer.status == status, "\(label): expected \(status), got \(answer)", sourceLocation: sourceLocation)
     }
 
+    /// The store holds the events `events` (by id) and `span`'s span_start and span_end, nothing else.
+    static func expectStored(_ store: String, events: [String], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let records = try storeEvents(store)
+        let spanTypes: Set<String> = ["span_start", "span_end"]
+        let spanRecords = records.filter { spanTypes.contains($0.string("event_type") ?? "") }
+        let others = records.filter { !spanTypes.contains($0.string("event_type") ?? "") }
+        #expect(others.compactMap { $0.string("event_id") }.sorted() == events.sorted(), "\(label): events", sourceLocation: sourceLocation)
+        #expect(spanRecords.map { $0.string("event_type") ?? "?" }.sorted() == ["span_end", "span_start"]
+                    && spanRecords.allSatisfy { $0.string("span_id") == "fedcba9800000001" },
+                "\(label): the good span once, as span_start and span_end: \(spanRecords)", sourceLocation: sourceLocation)
+        #expect(try StoreContents.validRecords(store, sourceLocation: sourceLocation) == records.count, sourceLocation: sourceLocation)
+    }
+
     @Test("every bad request gets its status code (400, 413, 415, 405, 404), and a good request after them all gets 200")
     func everyBadRequestGetsItsStatusAndTheServerKeepsServing() throws {
         try withTemporaryStore { store, _ in
@@ -84,8 +97,7 @@ struct ServeLimitTests {
 
             let exit = try server.terminate()
             #expect(exit.succeeded, "serve after SIGTERM: \(exit.summary)")
-            #expect(try StoreContents.eventIDs(store).sorted() == ["after-0", "after-1", "after-2"],
-                    "nothing of the refused requests is stored")
+            try Self.expectStored(store, events: ["after-0", "after-1", "after-2"], "nothing of the refused requests is stored")
         }
     }
 
@@ -108,7 +120,7 @@ struct ServeLimitTests {
             Self.expectStatus(try server.post("/v1/traces", "application/x-protobuf", OTLPRequestBodies.tracesProtobuf([Self.span]), headers: auth),
                               200, "right token on /v1/traces")
             #expect(try server.terminate().succeeded)
-            #expect(try StoreContents.eventIDs(store) == ["token-0"])
+            try Self.expectStored(store, events: ["token-0"], "nothing of the refused requests is stored")
         }
     }
 
