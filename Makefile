@@ -52,6 +52,10 @@ deps:
 	@# The OTLP export tests parse every exported line with the official OpenTelemetry protobuf definitions.
 	@python3 -c 'import opentelemetry.proto' 2>/dev/null || python3 -m pip install --quiet opentelemetry-proto 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages opentelemetry-proto 2>/dev/null || true
+	@# The serve tests run agents instrumented with the official OpenTelemetry SDK, exporting over OTLP/HTTP.
+	@python3 -c 'import opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter' 2>/dev/null \
+	  || python3 -m pip install --quiet opentelemetry-sdk opentelemetry-exporter-otlp-proto-http 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages opentelemetry-sdk opentelemetry-exporter-otlp-proto-http 2>/dev/null || true
 
 release: deps
 	swift build -c release --product torqlog
