@@ -12,6 +12,10 @@ generative AI):
 
 and exports them to ENDPOINT/v1/traces over OTLP/HTTP, protobuf with gzip, through a
 BatchSpanProcessor with small batches (so that each process sends several requests).
+Each chat call also emits a GenAI log event (`gen_ai.client.inference.operation.details`,
+in the chat span's context, so with its trace and span id) through the SDK's
+LoggerProvider and OTLPLogExporter to ENDPOINT/v1/logs (protobuf, gzip): the
+receiver must store it as an event without a second typed event for the call.
 At the end it flushes and shuts the provider down, then prints on stdout, as one JSON
 object, what it sent: the trace ids (lowercase hex) with their span ids and tokens, the span count,
 the calls and tokens per model, the calls per tool, the agent runs, and how many spans
@@ -24,7 +28,11 @@ import json
 import random
 import sys
 
+from opentelemetry._logs import LogRecord, SeverityNumber
 from opentelemetry.exporter.otlp.proto.http import Compression
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -64,6 +72,12 @@ def main():
     provider = TracerProvider(resource=Resource.create({"service.name": f"otel-agent-{index}"}))
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=20, max_export_batch_size=16))
     tracer = provider.get_tracer("torqlog.tests.otel_agent")
+    log_provider = LoggerProvider(resource=Resource.create({"service.name": f"otel-agent-{index}"}))
+    log_provider.add_log_record_processor(BatchLogRecordProcessor(
+        OTLPLogExporter(endpoint=endpoint + "/v1/logs", compression=Compression.Gzip, timeout=10),
+        schedule_delay_millis=20, max_export_batch_size=16))
+    event_logger = log_provider.get_logger("torqlog.tests.otel_agent")
+    log_records = 0
 
     traces = {}
     models = {}
@@ -88,6 +102,13 @@ def main():
             span.set_attribute("gen_ai.usage.input_tokens", inp)
             span.set_attribute("gen_ai.usage.output_tokens", out)
             trace = note(span)
+            nonlocal log_records
+            event_logger.emit(LogRecord(
+                event_name="gen_ai.client.inference.operation.details", severity_number=SeverityNumber.INFO,
+                body={"model": model},
+                attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": model,
+                            "gen_ai.usage.input_tokens": inp, "gen_ai.usage.output_tokens": out}))
+            log_records += 1
             trace["input_tokens"] += inp
             trace["output_tokens"] += out
         row = models.setdefault(model, {"calls": 0, "input_tokens": 0, "output_tokens": 0})
@@ -114,8 +135,9 @@ def main():
                 note(span)
             chat(rng.choice(MODELS))
 
-    flushed = provider.force_flush(30000)
+    flushed = provider.force_flush(30000) and log_provider.force_flush(30000)
     provider.shutdown()
+    log_provider.shutdown()
     json.dump({
         "agent": index,
         "traces": traces,
@@ -123,6 +145,7 @@ def main():
         "models": models,
         "tools": tools,
         "agent_runs": agents,
+        "log_records": log_records,
         "exported_spans": exporter.exported,
         "failed_exports": exporter.failures,
         "flushed": flushed,

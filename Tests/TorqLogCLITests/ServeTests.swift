@@ -56,6 +56,7 @@ struct ServeTests {
             var models: [String: (calls: Int, input: Int, output: Int)] = [:]
             var tools: [String: Int] = [:]
             var agentRuns = 0
+            var logRecords = 0
             for i in 0..<agents {
                 let run = try #require(results.withLock { $0[i] }).get()
                 #expect(run.status == 0, "agent \(i): \(run.summary) \(run.stdoutText.prefix(500))")
@@ -71,6 +72,7 @@ struct ServeTests {
                 }
                 for (tool, calls) in sent["tools"] as? [String: Int] ?? [:] { tools[tool, default: 0] += calls }
                 agentRuns += sent["agent_runs"] as? Int ?? 0
+                logRecords += sent["log_records"] as? Int ?? 0
             }
             #expect(traces.count == agents * runs && spans.count == agents * runs * 5, "the agents sent \(traces.count) traces, \(spans.count) spans")
 
@@ -95,6 +97,11 @@ struct ServeTests {
             let toolEvents = Self.records(events, "tool_execution")
             #expect(Dictionary(grouping: toolEvents, by: { $0.string("tool_name") ?? "?" }).mapValues(\.count) == tools, "tool_execution by tool_name")
             #expect(Self.records(events, "agent_run").count == agentRuns, "agent_run events")
+            // The GenAI log events (SDK LoggerProvider → /v1/logs, protobuf, gzip) are stored as events
+            // in their span's context, and add no second typed event (model_interaction counted above).
+            let details = Self.records(events, "gen_ai.client.inference.operation.details")
+            #expect(logRecords > 0 && details.count == logRecords, "log events: \(details.count) stored of \(logRecords) sent")
+            #expect(details.allSatisfy { $0["span_id"] is String && $0["trace_id"] is String }, "each log event keeps its span's ids")
 
             // telemetry --format json: the same models, tokens and tools.
             let telemetry = try TorqlogBinary.run(["--dir", store, "telemetry", "--format", "json"])
