@@ -57,14 +57,14 @@ struct GenAIEventBuilder {
             let completion = reader.int(.completionTokens)
             var total = reader.int(.totalTokens)
             if total == nil, let prompt, let completion { total = prompt + completion }
-            header.attributes = context.adding(to: reader.remaining)
+            header.attributes = context.addingBrief(to: reader.remaining)
             event = .modelInteraction(ModelInteractionEvent(
                 header: header, modelProvider: ModelProvider(rawValue: provider), modelName: model, promptTokens: prompt ?? 0,
                 responseTimeMs: ms, totalTokens: total, completionTokens: completion, success: success))
         case .toolExecution:
             let tool = reader.string(.toolName) ?? name
             let toolType = reader.string(.toolType) ?? Self.unknown
-            header.attributes = context.adding(to: reader.remaining)
+            header.attributes = context.addingBrief(to: reader.remaining)
             event = .toolExecution(ToolExecutionEvent(
                 header: header, toolName: tool, toolType: ToolType(rawValue: toolType), status: status, executionTimeMs: ms, success: success))
         case .agentRun:
@@ -73,7 +73,7 @@ struct GenAIEventBuilder {
             let confidence = reader.double(.confidenceScore)
             let tools = reader.strings(.toolsUsed)
             let tokens = reader.int(.totalTokens)
-            header.attributes = context.adding(to: reader.remaining)
+            header.attributes = context.addingBrief(to: reader.remaining)
             event = .agentRun(AgentRunEvent(
                 header: header, agentName: agent, agentType: agentType, status: status, confidenceScore: confidence,
                 toolsUsed: tools, totalTokens: tokens))
@@ -82,7 +82,7 @@ struct GenAIEventBuilder {
             let backend = reader.string(.memoryBackend) ?? Self.unknown
             let operation = reader.string(.operationType) ?? call.memoryOperationType
             let cacheHit = reader.bool(.cacheHit)
-            header.attributes = context.adding(to: reader.remaining)
+            header.attributes = context.addingBrief(to: reader.remaining)
             event = .memoryOperation(MemoryOperationEvent(
                 header: header, memoryType: memoryType, memoryBackend: backend, operationType: operation, operationTimeMs: ms,
                 success: success, cacheHit: cacheHit))

@@ -1,18 +1,23 @@
 import TorqJSON
 import TorqOTLPProto
 
-/// What every record of a resource's scope carries: the resource's
-/// `service.name` (as attribute `service.name`), all its attributes (as
-/// attribute `resource`, an object), and the instrumentation scope's name and
-/// version (`otel.scope.name`, `otel.scope.version`).
+/// What the records of a resource's scope carry: every record the resource's
+/// `service.name` (as attribute `service.name`) and the instrumentation
+/// scope's name and version (`otel.scope.name`, `otel.scope.version`); the
+/// record that carries a span's or log record's own attributes (a closed
+/// span's `span_end`, an open span's `span_start`, a log record's event) also
+/// all the resource's attributes (as attribute `resource`, an object), which
+/// the other records of the item would only repeat.
 struct OTLPContext {
     static let serviceNameKey = "service.name"
     static let resourceKey = "resource"
     static let scopeNameKey = "otel.scope.name"
     static let scopeVersionKey = "otel.scope.version"
 
-    /// The attributes added to every record.
+    /// The attributes added to the record that carries the item's own attributes.
     let attributes: [String: TelemetryValue]
+    /// The attributes added to every other record: `service.name` and the scope.
+    let brief: [String: TelemetryValue]
 
     init(resource: Opentelemetry_Proto_Resource_V1_Resource, scope: Opentelemetry_Proto_Common_V1_InstrumentationScope) {
         var attributes: [String: TelemetryValue] = [:]
@@ -22,10 +27,18 @@ struct OTLPContext {
         if !scope.name.isEmpty { attributes[Self.scopeNameKey] = .string(scope.name) }
         if !scope.version.isEmpty { attributes[Self.scopeVersionKey] = .string(scope.version) }
         self.attributes = attributes
+        var brief = attributes
+        brief[Self.resourceKey] = nil
+        self.brief = brief
     }
 
     /// `attributes` with the context's added (the context wins on a clash).
     func adding(to attributes: [String: TelemetryValue]) -> [String: TelemetryValue] {
         attributes.merging(self.attributes) { _, context in context }
+    }
+
+    /// `attributes` with ``brief`` added (the context wins on a clash).
+    func addingBrief(to attributes: [String: TelemetryValue]) -> [String: TelemetryValue] {
+        attributes.isEmpty ? brief : attributes.merging(brief) { _, context in context }
     }
 }

@@ -84,7 +84,7 @@ package struct OTLPTraceMapper: Sendable {
         }
 
         let startEvent = SpanStartEvent(
-            header: header(.spanStart, start, context.adding(to: isClosed ? [:] : attributes)),
+            header: header(.spanStart, start, isClosed ? context.brief : context.adding(to: attributes)),
             traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, name: span.name, kind: kindName(span.kind))
         guard isClosed else {
             return .success(MappedItem(key: key, isClosed: false, firstSight: [MappedRecord(.spanStart(startEvent))], onClose: []))
