@@ -13,8 +13,9 @@ import Glibc
 ///    `torqlog ingest --fsync batch` (process wall time), records/s;
 /// 3. latency at half the throughput of (1), open loop over 8 connections:
 ///    p50/p99 from each request's due time to its 200;
-/// 4. overload at twice that throughput over 32 connections: the server's peak
-///    RSS (VmHWM) and how many requests were answered 503;
+/// 4. overload: the server's capacity measured first (closed loop, 32
+///    connections), then twice that offered over 128 connections, open loop:
+///    the server's peak RSS (VmHWM) and how many requests were answered 503;
 /// 5. /v1/events: the workload's JSONL lines in requests of 1,000 from 8
 ///    clients, against `torqlog ingest` of the same file.
 enum ServeBenchmark: Benchmark {
@@ -36,7 +37,8 @@ enum ServeBenchmark: Benchmark {
         context.log("serve: encoding \(requests * 3) request bodies")
         let bodies = try OTLPLoad.traceBodies(count: requests, spans: spansPerRequest, seed: 1)
         let halfBodies = try OTLPLoad.traceBodies(count: requests, spans: spansPerRequest, seed: 2)
-        let overBodies = try OTLPLoad.traceBodies(count: requests * 2, spans: spansPerRequest, seed: 3)
+        let probeBodies = try OTLPLoad.traceBodies(count: requests, spans: spansPerRequest, seed: 3)
+        let overBodies = try OTLPLoad.traceBodies(count: requests * 3, spans: spansPerRequest, seed: 4)
         let bodyBytes = bodies.reduce(0) { $0 + $1.count }
 
         var serveRow = ResultRow(system: "torqlog serve", operation: "OTLP/HTTP protobuf, \(clients) clients, 200 = durable (fsync batch)", isBaseline: false)
@@ -61,8 +63,10 @@ enum ServeBenchmark: Benchmark {
             // 3. Latency at half the load, into the same server.
             let rate = Double(bodies.count) / load.seconds
             let half = OTLPLoad.blocking { await OTLPLoad.openLoop(url: url, contentType: "application/x-protobuf", bodies: halfBodies, rate: rate / 2, clients: clients) }
-            // 4. Overload: twice the rate over 32 connections.
-            let over = OTLPLoad.blocking { await OTLPLoad.openLoop(url: url, contentType: "application/x-protobuf", bodies: overBodies, rate: rate * 2, clients: 32) }
+            // 4. Overload: twice the server's capacity (closed loop over 32 connections), over 128.
+            let probe = OTLPLoad.blocking { await OTLPLoad.closedLoop(url: url, contentType: "application/x-protobuf", bodies: probeBodies, clients: 32) }
+            let capacity = Double(probe.ok) / probe.seconds
+            let over = OTLPLoad.blocking { await OTLPLoad.openLoop(url: url, contentType: "application/x-protobuf", bodies: overBodies, rate: capacity * 2, clients: 128) }
             let peak = server.peakRSS
             let status = server.stop()
             guard status == 0 else { throw BenchError("serve: the server exited with status \(status) on SIGTERM") }
@@ -72,7 +76,7 @@ enum ServeBenchmark: Benchmark {
             _ = try Subprocess(executable: binary, arguments: ["--dir", store, "export", "--format", "jsonl", "-o", exported]).runChecked("torqlog export")
             let records = try countLines(exported)
             // The records of step 1 only: the first ones exported (steps 3 and 4 came after).
-            let firstRecords = records * bodies.count / max(bodies.count + half.ok + over.ok, 1)
+            let firstRecords = records * bodies.count / max(bodies.count + half.ok + probe.ok + over.ok, 1)
             let ingestStore = context.newPath("serve-ingest")
             let ingest = try Subprocess(executable: binary, arguments: ["--dir", ingestStore, "ingest", "--fsync", "batch", "--quiet"],
                                         stdin: exported).runChecked("torqlog ingest")
@@ -93,7 +97,7 @@ enum ServeBenchmark: Benchmark {
             peaks.append(peak)
             latencyNote = "half load (\(Fmt.count(Int(rate / 2))) requests/s = \(Fmt.count(Int(rate / 2) * spansPerRequest)) spans/s, open loop, \(clients) connections): "
                 + "\(half.ok) answered 200, \(half.unavailable) 503; p50 \(ms(half.latency.summary?.p50)), p99 \(ms(half.latency.summary?.p99)), max \(ms(half.latency.summary?.max))"
-            overloadNote = "2× overload (\(Fmt.count(Int(rate * 2))) requests/s offered over 32 connections): \(over.ok) answered 200, \(over.unavailable) answered 503, "
+            overloadNote = "2× overload (capacity \(Fmt.count(Int(capacity))) requests/s over 32 connections; \(Fmt.count(Int(capacity * 2))) offered over 128): \(over.ok) answered 200, \(over.unavailable) answered 503, "
                 + "\(over.other) other, \(over.failures) failed; server peak RSS \(Fmt.bytes(peak))"
             context.remove(exported)
             context.log("serve: repeat \(rep + 1): \(Fmt.count(Int(serveRate))) records/s served vs \(Fmt.count(Int(ingestRate))) ingested")

@@ -15,7 +15,7 @@ package struct ServeConfiguration: Sendable {
     /// Requests handled at once; more are answered 503 with `Retry-After`.
     package var maxConcurrentRequests: Int = 64
     /// Payload bytes waiting for the store's writer; more are answered 503.
-    package var maxQueuedBytes: Int = 64 << 20
+    package var maxQueuedBytes: Int = 16 << 20
     /// Request bodies held in memory at once (received, not yet stored); more are answered 503.
     package var maxBufferedBodyBytes: Int = 96 << 20
     /// A request must arrive whole (head and body) within this many seconds of

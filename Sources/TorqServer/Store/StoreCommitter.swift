@@ -80,7 +80,7 @@ package final class StoreCommitter: Sendable {
     ///   - options: the writer's options; its `onDurable` and `onFailure` are the committer's.
     ///   - recentItems: how many item keys are remembered to drop retried copies.
     ///   - onFailure: told once when the writer fails (the server stops).
-    package init(directory: StoreDirectory, options: LogWriter.Options, maxQueuedBytes: Int = 64 << 20,
+    package init(directory: StoreDirectory, options: LogWriter.Options, maxQueuedBytes: Int = 16 << 20,
                  recentItems: Int = 1 << 20, onFailure: @escaping @Sendable (LogWriter.Failure) -> Void = { _ in }) throws {
         let shared = Shared(recentItems: recentItems)
         self.shared = shared

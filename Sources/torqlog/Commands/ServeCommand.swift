@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
     var maxRequests: Int = 64
 
     @Option(help: ArgumentHelp("Bytes of records waiting for the disk; more are answered 503.", valueName: "bytes"))
-    var maxQueue: Int = 64 << 20
+    var maxQueue: Int = 16 << 20
 
     @Option(help: ArgumentHelp("Seconds a request has to arrive whole (and an idle connection to live).", valueName: "seconds"))
     var readTimeout: Int = 30

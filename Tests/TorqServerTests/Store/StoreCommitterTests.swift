@@ -90,6 +90,24 @@ struct StoreCommitterTests {
         for n in 2...4 { #expect(window.admit(Self.span(n, closed: true), pending: &pending).isEmpty, "\(n) still known") }
     }
 
+    @Test("the window stays exact through many evictions: the last `capacity` keys known, every older one forgotten")
+    func windowChurn() {
+        let capacity = 1000
+        var window = RecentItems(capacity: capacity)
+        for n in 0..<20_000 {
+            window.record(ItemKey(high: UInt64(n) &* 0x9E37_79B9, low: UInt64(n)), n % 3 == 0 ? .open : .closed)
+            #expect(window.count == min(n + 1, capacity))
+        }
+        for n in 0..<20_000 {
+            let sight = window.sight(of: ItemKey(high: UInt64(n) &* 0x9E37_79B9, low: UInt64(n)))
+            if n >= 20_000 - capacity {
+                #expect(sight == (n % 3 == 0 ? .open : .closed), "\(n) is in the window")
+            } else {
+                #expect(sight == nil, "\(n) was forgotten")
+            }
+        }
+    }
+
     @Test("after a failed fdatasync nothing more is acknowledged: waiting and later requests fail")
     func failure() async throws {
         let dir = TemporaryDirectory("commit")
