@@ -17,6 +17,10 @@ public struct StoreDirectory: Sendable, Hashable {
         self.path = p
     }
 
+    /// The Unix socket a `torqlog serve` holding this store listens on, for the
+    /// store's other producers (FORMAT.md §5): `serve.sock`, mode 0600.
+    public var serverSocket: String { path + "/serve.sock" }
+
     /// The store to use: `explicit` when given, else `$TORQLOG_DIR`, else `~/.torqlog`.
     public static func resolve(_ explicit: String?) -> StoreDirectory {
         if let explicit, !explicit.isEmpty { return StoreDirectory(expandTilde(explicit)) }

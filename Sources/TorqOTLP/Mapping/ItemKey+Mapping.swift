@@ -42,6 +42,20 @@ extension ItemKey {
         return ItemKey(high: high, low: low)
     }
 
+    /// The key of line `index` of batch `batch` from producer `producer` (a
+    /// `torqlog ingest` or a collector writing through the server): a resent
+    /// batch is known, while equal lines stay distinct records, as in a store
+    /// written directly.
+    package static func producerLine(_ producer: String, batch: UInt64, index: Int) -> ItemKey {
+        var hash = StableHash()
+        hash.add(Array("producer".utf8))
+        hash.add(Array(producer.utf8))
+        hash.add(batch)
+        hash.add(UInt64(index))
+        let (high, low) = hash.value128
+        return ItemKey(high: high, low: low)
+    }
+
     /// Which of an item's records an event id is for: each gets its own.
     enum RecordRole: UInt64 {
         case spanStart = 1, spanEnd, typedEvent, logEvent

@@ -12,6 +12,8 @@ package struct RequestError: Error, Sendable, Hashable, CustomStringConvertible 
         case badRequest = 400
         /// 413: the body, as sent or once inflated, is over the size limit.
         case contentTooLarge = 413
+        /// 412: a producer asked for more durability than this server gives.
+        case preconditionFailed = 412
         /// 415: a media type or content coding this receiver does not read.
         case unsupportedMediaType = 415
         /// 500: the store's writer failed; nothing more is acknowledged.
@@ -34,6 +36,7 @@ package struct RequestError: Error, Sendable, Hashable, CustomStringConvertible 
     package var rpcCode: Int {
         switch status {
         case .badRequest, .unsupportedMediaType: 3
+        case .preconditionFailed: 9
         case .contentTooLarge: 8
         case .internalServerError: 13
         case .serviceUnavailable: 14

@@ -24,8 +24,17 @@ struct EventLinesDecoder: ~Copyable {
             keys: [EventSchema.runField, EventSchema.typeField, EventSchema.timeField, EventField.eventID.key])
     }
 
+    /// Where a line's key comes from.
+    enum Keying: Sendable {
+        /// The line's `event_id`, else its bytes: a copy of an event is stored once.
+        case content
+        /// The producer's batch and the line's place in it: a resent batch is
+        /// stored once, equal lines are all stored (`torqlog ingest` through the server).
+        case producer(String, batch: UInt64)
+    }
+
     /// The items of `body`, and the lines rejected.
-    mutating func decode(_ body: [UInt8]) -> (items: [MappedItem], rejections: [Rejection]) {
+    mutating func decode(_ body: [UInt8], keying: Keying = .content) -> (items: [MappedItem], rejections: [Rejection]) {
         var padded = body
         padded.append(contentsOf: repeatElement(0, count: JSONLineParser.requiredPadding))
         var items: [MappedItem] = []
@@ -48,7 +57,11 @@ struct EventLinesDecoder: ~Copyable {
                     let run = keys[Self.runSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let type = keys[Self.typeSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let time = keys[Self.timeSlot].bytes.flatMap { RFC3339.parseNanoseconds($0) }
-                    let key = keys[Self.idSlot].bytes.map { ItemKey.event(idBytes: $0) } ?? ItemKey.content(line: line)
+                    let key: ItemKey
+                    switch keying {
+                    case .content: key = keys[Self.idSlot].bytes.map { ItemKey.event(idBytes: $0) } ?? ItemKey.content(line: line)
+                    case .producer(let producer, let batch): key = ItemKey.producerLine(producer, batch: batch, index: number)
+                    }
                     let record = MappedRecord(payload: Array(line), runKey: run, type: type, time: time)
                     items.append(MappedItem(key: key, isClosed: true, firstSight: [record], onClose: []))
                 case .invalid(let error):

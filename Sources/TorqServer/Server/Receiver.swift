@@ -5,6 +5,9 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import TorqLogStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `torqlog serve`: holds the store's writer and serves OTLP/HTTP and JSONL
 /// until SIGTERM or SIGINT, then stops accepting, answers the requests in
@@ -76,8 +79,29 @@ package final class Receiver: Sendable {
                 onListening(Self.hostPort(channel.localAddress?.ipAddress ?? "?", port))
             },
             logger: logger)
+        // The store's own producers (ingest, collectors) come through a Unix socket
+        // in the store, mode 0600 (FORMAT.md §5). This process holds the store's
+        // lock, so a socket found there is a dead server's: replace it.
+        let socket = store.serverSocket
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        let logger = self.logger
+        if socket.utf8.count < 108 {
+            unlink(socket)
+            let local = Application(
+                responder: responder,
+                server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
+                                                    idleTimeout: timeout)),
+                configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "torqlog"),
+                onServerRunning: { _ in
+                    if chmod(socket, 0o600) != 0 { logger.warning("chmod 0600 \(socket) failed: errno \(errno)") }
+                },
+                logger: logger)
+            services.append(.init(service: local))
+        } else {
+            logger.warning("the store's path is too long for a Unix socket (\(socket)): its other producers cannot write through this server")
+        }
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: [.init(service: app)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         state.group.withLock { $0 = serviceGroup }
@@ -88,6 +112,7 @@ package final class Receiver: Sendable {
             runError = error
         }
         state.group.withLock { $0 = nil }
+        unlink(socket)
         // Every request has been answered or cut off: write and sync the rest, close.
         do {
             try committer.close()

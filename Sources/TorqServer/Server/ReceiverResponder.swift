@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TorqJSON
+import TorqLogStore
 import TorqOTLP
 
 /// Answers the receiver's requests: `POST /v1/traces`, `/v1/logs` (OTLP/HTTP,
@@ -106,13 +107,35 @@ struct ReceiverResponder: HTTPResponder {
                 lines = try inflated.get()
             }
             var decoder = EventLinesDecoder()
-            let (items, rejections) = decoder.decode(lines)
+            let (items, rejections) = decoder.decode(lines, keying: try producerKeying(request))
             var mapped = MappedRequest()
             mapped.items = items
             let outcome = try await store(mapped)
             let status: HTTPResponse.Status = rejections.isEmpty || outcome.stored + outcome.duplicates > 0 ? .ok : .badRequest
             return Self.eventsResponse(status, outcome: outcome, rejections: rejections)
         }
+    }
+
+    /// How `/v1/events` keys the lines of `request`: by producer batch when it
+    /// comes from a producer of the store (`Torqlog-Producer`, `Torqlog-Batch`),
+    /// whose `Torqlog-Fsync` must not ask for more than this server gives.
+    private func producerKeying(_ request: Request) throws -> EventLinesDecoder.Keying {
+        guard let producer = request.headers[ProducerHeaders.producer] else { return .content }
+        guard !producer.isEmpty, producer.utf8.count <= 128 else {
+            throw RequestError(.badRequest, "\(ProducerHeaders.producer.rawName) must be 1 to 128 bytes")
+        }
+        guard let batch = request.headers[ProducerHeaders.batch].flatMap({ UInt64($0) }) else {
+            throw RequestError(.badRequest, "\(ProducerHeaders.batch.rawName) must be a decimal batch number")
+        }
+        if let asked = request.headers[ProducerHeaders.fsync] {
+            guard let wanted = DurabilityPolicy(parsing: asked) else {
+                throw RequestError(.badRequest, "\(ProducerHeaders.fsync.rawName): '\(asked)' is not always, batch or never")
+            }
+            if wanted != .never && configuration.durability == .never {
+                throw RequestError(.preconditionFailed, "this server runs with --fsync never: it cannot make records durable before answering, as --fsync \(wanted) asks")
+            }
+        }
+        return .producer(producer, batch: batch)
     }
 
     /// Whether a `Content-Type` names JSONL: `application/x-ndjson`,
