@@ -125,6 +125,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The client of a store held by `torqlog serve`: HTTP/1.1 over the store's
+        // Unix socket, for the store's own producers (ingest, the collector's sink).
+        .target(
+            name: "TorqServerLink",
+            dependencies: [
+                "TorqLogStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The user-facing modules under one import.
         .target(
             name: "TorqTelemetry",
@@ -138,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "torqlog",
             dependencies: [
-                "TorqLogStore", "TorqTelemetry", "TorqJSON", "TorqServer",
+                "TorqLogStore", "TorqTelemetry", "TorqJSON", "TorqServer", "TorqServerLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -22,12 +22,12 @@ final class AppendPipeline: Sendable {
     private let worker: Worker<RecordBatch>
     private static let depth = 2
 
-    init(writer: LogWriter) throws(ThreadStartError) {
+    init(appender: any RecordAppender) throws(ThreadStartError) {
         let shared = self.shared
         shared.withLock { $0.spares.reserveCapacity(2) }
         worker = try Worker(name: "torqlog-append", capacity: Self.depth) { (batch: consuming RecordBatch) in
             var error: Error?
-            do { try writer.append(&batch) } catch let e { error = e }
+            do { try appender.appendRecords(&batch) } catch let e { error = e }
             batch.removeAll()
             let spare = batch
             shared.withLock { s in

@@ -83,7 +83,7 @@ public struct JSONLIngester: ~Copyable {
     ///   not come in input order. Records are still appended in input order.
     public var transform: Transform?
 
-    private let writer: LogWriter
+    private let appender: any RecordAppender
     /// Appends on another thread (created at the first append).
     private var pipeline: AppendPipeline?
     private var validator: LineValidator
@@ -103,7 +103,13 @@ public struct JSONLIngester: ~Copyable {
 
     /// An ingester appending to `writer`, indexing each line by `keys`.
     public init(writer: LogWriter, indexing keys: IndexedKeys) {
-        self.writer = writer
+        self.init(appender: writer, indexing: keys)
+    }
+
+    /// An ingester handing its batches to `appender` (a writer, or a server
+    /// holding the store), indexing each line by `keys`.
+    public init(appender: any RecordAppender, indexing keys: IndexedKeys) {
+        self.appender = appender
         self.keys = keys
         self.validator = LineValidator(maxLine: FrameHeader.maxPayloadLength, keys: keys)
         // Room for the longest line plus a read chunk, plus the parser's padding.
@@ -331,11 +337,11 @@ public struct JSONLIngester: ~Copyable {
     private mutating func appendPipeline() throws -> AppendPipeline {
         if let pipeline { return pipeline }
         do {
-            let created = try AppendPipeline(writer: writer)
+            let created = try AppendPipeline(appender: appender)
             pipeline = created
             return created
         } catch {
-            throw StoreError(error, path: writer.directory.path)
+            throw StoreError(error, path: appender.storePath)
         }
     }
 }

@@ -49,6 +49,19 @@ public struct RecordBatch: Sendable {
         payloadByteCount += other.payloadByteCount
     }
 
+    /// Calls `body` with each record's payload, in order.
+    package func forEachPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { raw in
+            for start in frameStarts {
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self)))
+                let run = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 12, as: UInt16.self)))
+                let type = Int(raw.load(fromByteOffset: start + 14, as: UInt8.self))
+                let from = start + FrameHeader.size + run + type
+                try body(UnsafeRawBufferPointer(rebasing: raw[from..<(from + length)]))
+            }
+        }
+    }
+
     /// Drops the records numbered below `sequence` (of a stamped batch: the
     /// ones a failed writer had made durable), keeping the rest in order.
     public mutating func removeRecords(before sequence: UInt64) {

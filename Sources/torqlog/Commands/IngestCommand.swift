@@ -1,6 +1,7 @@
 import ArgumentParser
 import Synchronization
 import TorqLogStore
+import TorqServerLink
 import TorqTelemetry
 #if canImport(Glibc)
 import Glibc
@@ -89,14 +90,30 @@ struct IngestCommand: StoreCommand {
             if let cut = failure.cutBackError { Console.error("cutting back to the last durable record also failed: \(cut)") }
             _exit(ExitStatus.of(failure.error))
         }
-        let writer = try LogWriter(directory: store, options: options)
+        let writer: LogWriter
+        do {
+            writer = try LogWriter(directory: store, options: options)
+        } catch let error as StoreError where error.kind == .locked {
+            // Held by another writer: when it is a `torqlog serve`, write through it.
+            guard let link = try ServerLink.find(store) else { throw error }
+            acked.start(at: 0)
+            let appender = ServerAppender(link: link, store: store, fsync: policy) { (n: Int) in acked.durable(upTo: UInt64(n)) }
+            try ingestAndReport(JSONLIngester(appender: appender, indexing: .telemetry), close: {}, via: " through torqlog serve")
+            return
+        }
         acked.start(at: writer.nextSequence)
         if writer.recovery.bytesDropped > 0 {
             Console.note("torqlog: recovered \(writer.recovery.segment): dropped a torn tail of \(writer.recovery.bytesDropped) bytes at byte \(writer.recovery.truncatedAt ?? 0) (\(writer.recovery.reason ?? ""))")
         }
-
         // The telemetry schema's run, type and time fields are what the store indexes.
-        var ingester = JSONLIngester(writer: writer, indexing: .telemetry)
+        try ingestAndReport(JSONLIngester(writer: writer, indexing: .telemetry), close: { try writer.close() }, onError: { writer.close(after: $0) }, via: "")
+    }
+
+    /// Ingests every source with `ingester`, closes, and prints the summary;
+    /// exit 65 when a line was rejected.
+    private func ingestAndReport(_ made: consuming JSONLIngester, close: () throws -> Void,
+                                 onError: (any Error) -> any Error = { $0 }, via: String) throws {
+        var ingester = made
         ingester.strict = strict
         ingester.onRejection = { (r: JSONLIngester.Rejection) in Console.note(r.description) }
         let redactions = RedactionTally()
@@ -118,16 +135,16 @@ struct IngestCommand: StoreCommand {
         do {
             total = try ingest(into: &ingester, progress: progress, start: start)
             progress.finish()
-            try writer.close()
+            try close()
         } catch {
             progress.finish()
-            throw writer.close(after: error)
+            throw onError(error)
         }
         let seconds = Double(TimeArgument.now() - start) / 1e9
         if !quiet {
             let rate = seconds > 0 ? Double(total.events) / seconds : 0
             let mbs = seconds > 0 ? Double(total.bytes) / 1e6 / seconds : 0
-            Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s; \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
+            Console.note("torqlog ingest: \(total.events) events (\(Format.bytes(total.bytes))) in \(Format.fixed(seconds, 3)) s, \(Format.fixed(rate / 1e6, 2)) M events/s, \(Format.fixed(mbs, 0)) MB/s\(via); \(total.rejected) rejected\(total.stoppedEarly ? " (stopped at the first bad line: --strict)" : "")")
             if redact {
                 let counts = redactions.counts
                 Console.note("torqlog ingest: \(counts.total) redaction\(counts.total == 1 ? "" : "s")\(counts.isEmpty ? "" : " (\(counts))")")

@@ -1,6 +1,7 @@
 import SystemPackage
 import TorqJSON
 import TorqLogStore
+import TorqServerLink
 import TorqTelemetry
 
 /// The exit statuses of `torqlog`, from sysexits(3) where one fits.
@@ -34,6 +35,7 @@ enum ExitStatus {
             if errno == .permissionDenied || errno == .notPermitted { return noPermission }
             if e.operation == FileOperation.create.rawValue { return cannotCreate }
             return ioError
+        case is ServerLinkError: return ioError
         case let e as InputError:
             guard let errno = e.errno else { return failure }
             return errno == .permissionDenied || errno == .notPermitted ? noPermission : ioError
