@@ -32,6 +32,7 @@ enum BenchmarkRegistry {
         MemoryBenchmark.self,
         SealBenchmark.self,
         ServeBenchmark.self,
+        ProducersBenchmark.self,
     ] }
 
     /// Names from the issue that are not written yet: accepted, skipped with a note.
