@@ -42,16 +42,14 @@ extension ItemKey {
         return ItemKey(high: high, low: low)
     }
 
-    /// The key of line `index` of batch `batch` from producer `producer` (a
-    /// `torqlog ingest` or a collector writing through the server): a resent
-    /// batch is known, while equal lines stay distinct records, as in a store
-    /// written directly.
-    package static func producerLine(_ producer: String, batch: UInt64, index: Int) -> ItemKey {
+    /// The key of batch `batch` from producer `producer` (a `torqlog ingest` or
+    /// a collector writing through the server): a resent batch is known, while
+    /// equal lines in it stay distinct records, as in a store written directly.
+    package static func producerBatch(_ producer: String, batch: UInt64) -> ItemKey {
         var hash = StableHash()
         hash.add(Array("producer".utf8))
         hash.add(Array(producer.utf8))
         hash.add(batch)
-        hash.add(UInt64(index))
         let (high, low) = hash.value128
         return ItemKey(high: high, low: low)
     }

@@ -28,8 +28,9 @@ struct EventLinesDecoder: ~Copyable {
     enum Keying: Sendable {
         /// The line's `event_id`, else its bytes: a copy of an event is stored once.
         case content
-        /// The producer's batch and the line's place in it: a resent batch is
-        /// stored once, equal lines are all stored (`torqlog ingest` through the server).
+        /// The producer's batch: the whole body is one item, so a resent batch is
+        /// stored once and equal lines in it are all stored (`torqlog ingest`
+        /// and collectors through the server), at one key per batch.
         case producer(String, batch: UInt64)
     }
 
@@ -38,6 +39,7 @@ struct EventLinesDecoder: ~Copyable {
         var padded = body
         padded.append(contentsOf: repeatElement(0, count: JSONLineParser.requiredPadding))
         var items: [MappedItem] = []
+        var batchRecords: [MappedRecord] = []
         var rejections: [Rejection] = []
         padded.withUnsafeBytes { raw in
             var start = 0
@@ -57,18 +59,22 @@ struct EventLinesDecoder: ~Copyable {
                     let run = keys[Self.runSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let type = keys[Self.typeSlot].bytes.map { String(decoding: $0, as: UTF8.self) }
                     let time = keys[Self.timeSlot].bytes.flatMap { RFC3339.parseNanoseconds($0) }
-                    let key: ItemKey
-                    switch keying {
-                    case .content: key = keys[Self.idSlot].bytes.map { ItemKey.event(idBytes: $0) } ?? ItemKey.content(line: line)
-                    case .producer(let producer, let batch): key = ItemKey.producerLine(producer, batch: batch, index: number)
-                    }
                     let record = MappedRecord(payload: Array(line), runKey: run, type: type, time: time)
-                    items.append(MappedItem(key: key, isClosed: true, firstSight: [record], onClose: []))
+                    switch keying {
+                    case .content:
+                        let key = keys[Self.idSlot].bytes.map { ItemKey.event(idBytes: $0) } ?? ItemKey.content(line: line)
+                        items.append(MappedItem(key: key, isClosed: true, firstSight: [record], onClose: []))
+                    case .producer:
+                        batchRecords.append(record)
+                    }
                 case .invalid(let error):
                     let at = error.byteOffset.map { " (byte \($0 + 1) of the line)" } ?? ""
                     rejections.append(Rejection(line: number, reason: error.reason + at))
                 }
             }
+        }
+        if case .producer(let producer, let batch) = keying, !batchRecords.isEmpty {
+            items = [MappedItem(key: ItemKey.producerBatch(producer, batch: batch), isClosed: true, firstSight: batchRecords, onClose: [])]
         }
         return (items, rejections)
     }
