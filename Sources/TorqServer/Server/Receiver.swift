@@ -66,7 +66,10 @@ package final class Receiver: Sendable {
     ///   the real port when 0 was asked for).
     /// - Throws: a bind failure, or the store's error when closing it.
     package func run(onListening: @escaping @Sendable (String) -> Void) async throws {
-        let responder = ReceiverResponder(configuration: configuration, committer: committer, logger: logger)
+        let requests = ByteBudget(limit: configuration.maxConcurrentRequests)
+        let bodies = ByteBudget(limit: configuration.maxBufferedBodyBytes)
+        let responder = ReceiverResponder(configuration: configuration, committer: committer, logger: logger, requireToken: true,
+                                          requests: requests, bodies: bodies)
         let timeout = TimeAmount.seconds(Int64(configuration.readTimeoutSeconds))
         let app = Application(
             responder: responder,
@@ -88,7 +91,8 @@ package final class Receiver: Sendable {
         if socket.utf8.count < 108 {
             unlink(socket)
             let local = Application(
-                responder: responder,
+                responder: ReceiverResponder(configuration: configuration, committer: committer, logger: logger, requireToken: false,
+                                             requests: requests, bodies: bodies),
                 server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
                                                     idleTimeout: timeout)),
                 configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "torqlog"),

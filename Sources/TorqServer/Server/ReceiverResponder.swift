@@ -30,12 +30,17 @@ struct ReceiverResponder: HTTPResponder {
     let bodies: ByteBudget
     let logger: Logger
 
-    init(configuration: ServeConfiguration, committer: StoreCommitter, logger: Logger) {
+    /// - Parameters:
+    ///   - requireToken: whether `--token` applies (on TCP; not on the store's
+    ///     socket, whose file mode admits the store's owner only).
+    ///   - requests, bodies: the budgets, shared by every listener of the server.
+    init(configuration: ServeConfiguration, committer: StoreCommitter, logger: Logger, requireToken: Bool,
+         requests: ByteBudget, bodies: ByteBudget) {
         self.configuration = configuration
         self.committer = committer
-        self.token = configuration.token.map(BearerToken.init)
-        self.requests = ByteBudget(limit: configuration.maxConcurrentRequests)
-        self.bodies = ByteBudget(limit: configuration.maxBufferedBodyBytes)
+        self.token = requireToken ? configuration.token.map(BearerToken.init) : nil
+        self.requests = requests
+        self.bodies = bodies
         self.logger = logger
     }
 
