@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "TorqCollector",
             dependencies: [
-                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON", "CTorqSupport", "CZlib",
+                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON", "CTorqSupport", "CZlib", "TorqServerLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
