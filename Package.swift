@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(name: "TorqPrivacyTests", dependencies: ["TorqPrivacy", "TorqTestSupport"]),
         .testTarget(
             name: "TorqCollectorTests",
-            dependencies: ["TorqCollector", "TorqTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TorqCollector", "TorqTestSupport", "torqlog", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TorqTracingTests", dependencies: ["TorqTracing", "TorqTestSupport"]),
         .testTarget(name: "TorqAnalysisTests", dependencies: ["TorqAnalysis", "TorqTestSupport"]),
