@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "TorqCollector",
             dependencies: [
-                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON", "CTorqSupport", "CZlib",
+                "TorqEvents", "TorqPrivacy", "TorqLogStore", "TorqJSON", "CTorqSupport", "CZlib", "TorqServerLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(name: "TorqPrivacyTests", dependencies: ["TorqPrivacy", "TorqTestSupport"]),
         .testTarget(
             name: "TorqCollectorTests",
-            dependencies: ["TorqCollector", "TorqTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TorqCollector", "TorqTestSupport", "torqlog", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TorqTracingTests", dependencies: ["TorqTracing", "TorqTestSupport"]),
         .testTarget(name: "TorqAnalysisTests", dependencies: ["TorqAnalysis", "TorqTestSupport"]),

@@ -73,8 +73,9 @@ package final class ServerLink: Sendable {
         let loop = group.next()
         let promise = loop.makePromise(of: Answer.self)
         let socketPath = self.socketPath
+        let channel: any Channel
         do {
-            let channel = try ClientBootstrap(group: loop)
+            channel = try ClientBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -82,6 +83,14 @@ package final class ServerLink: Sendable {
                     }
                 }
                 .connect(unixDomainSocketPath: socketPath).wait()
+        } catch {
+            // Nothing was sent: no server took the request (none listens, or it died).
+            promise.fail(error)
+            let code = (error as? IOError)?.errnoCode ?? ECONNREFUSED
+            throw ServerLinkError(socketPath: socketPath, errno: code, requestSent: false,
+                                  "cannot connect to torqlog serve on \(socketPath): \(error)")
+        }
+        do {
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
             head.headers.add(name: "Host", value: "localhost")
             head.headers.add(name: "Content-Type", value: contentType)
@@ -152,10 +161,14 @@ package struct ServerLinkError: Error, Sendable, CustomStringConvertible {
     package var socketPath: String
     package var errno: Int32
     package var message: String
+    /// Whether the request may have reached a server: false only when the
+    /// connection was never made, so that no server can have acted on it.
+    package var requestSent: Bool
 
-    package init(socketPath: String, errno: Int32, _ message: String) {
+    package init(socketPath: String, errno: Int32, requestSent: Bool = true, _ message: String) {
         self.socketPath = socketPath
         self.errno = errno
+        self.requestSent = requestSent
         self.message = message
     }
 

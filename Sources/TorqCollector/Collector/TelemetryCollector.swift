@@ -88,8 +88,9 @@ public final class TelemetryCollector: Sendable {
     /// Starts a collector (and its flusher thread) with `configuration`.
     ///
     /// - Throws: ``TelemetryError`` for an invalid configuration or storage
-    ///   that cannot be opened; a `StoreError` when the store is locked by
-    ///   another writer or damaged.
+    ///   that cannot be opened; a `StoreError` when the store is damaged, or
+    ///   locked by another writer that is not a `torqlog serve` (a store held
+    ///   by one is written through it: every commit acknowledged once durable).
     public convenience init(configuration: TelemetryConfiguration = TelemetryConfiguration()) throws {
         if let problem = configuration.validationError() { throw TelemetryError(.invalidArgument, problem) }
         let sink: any EventSink

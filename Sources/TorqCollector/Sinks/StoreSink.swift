@@ -1,5 +1,6 @@
 import Synchronization
 import TorqLogStore
+import TorqServerLink
 
 /// Writes batches to a torqlog store through a ``LogWriter``: one `write(2)`
 /// per batch, durability by the writer's policy (group commit for `batch`).
@@ -11,12 +12,19 @@ import TorqLogStore
 /// durable (`LogWriter(resumingAfter:)`), appends the batches not yet durable
 /// again, in order, and goes on: nothing committed is lost, nothing is stored
 /// twice.
+///
+/// When another process holds the store and it is a `torqlog serve`, the sink
+/// writes through that server instead (``ServedStore``): each commit returns
+/// once the server has made the batch durable, so nothing is unacknowledged
+/// between commits. Readers (`events(matching:)`) read the store directly.
 final class StoreSink: EventSink, @unchecked Sendable {
-    // @unchecked: `writer`, `batch` and `resumeAfter` belong to the flusher
-    // thread; `unacknowledged` is behind a Mutex (the sync thread trims it).
+    // @unchecked: `writer`, `served`, `batch` and `resumeAfter` belong to the
+    // flusher thread; `unacknowledged` is behind a Mutex (the sync thread trims it).
     private let directory: StoreDirectory
     private var options: LogWriter.Options
     private var writer: LogWriter?
+    /// The server holding the store, while the sink writes through it (then `writer` is nil).
+    private var served: ServedStore?
     /// A failed writer's failure, for the next writer to resume after.
     private var resumeAfter: LogWriter.Failure?
     private var closed = false
@@ -62,7 +70,13 @@ final class StoreSink: EventSink, @unchecked Sendable {
                 u.trim()
             }
         }
-        writer = try LogWriter(directory: self.directory, options: self.options)
+        do {
+            writer = try LogWriter(directory: self.directory, options: self.options)
+        } catch let error as StoreError where error.kind == .locked {
+            // Held by another writer: when it is a `torqlog serve`, write through it.
+            guard let server = try ServedStore.find(self.directory, fsync: configuration.fsync) else { throw error }
+            served = server
+        }
     }
 
     var pendingCount: Int { batch.count }
@@ -89,6 +103,17 @@ final class StoreSink: EventSink, @unchecked Sendable {
     func commit() throws -> Int {
         let count = batch.count
         guard count > 0 else { return 0 }
+        if let served {
+            guard !closed else { throw StoreError(.invalidArgument, path: directory.path, "the store sink is closed") }
+            if let fresh = try served.writerAfterServer(options: options) {
+                // The server is gone and nothing sent to it is in doubt: the store is ours again.
+                self.served = nil
+                writer = fresh
+            } else {
+                try served.append(&batch)
+                return count
+            }
+        }
         let writer = try workingWriter()
         let range = try writer.append(&batch, keepingRecords: true)
         unacknowledged.withLock { u in
@@ -138,13 +163,21 @@ final class StoreSink: EventSink, @unchecked Sendable {
         return fresh
     }
 
-    func discardPending() { batch.removeAll() }
+    func discardPending() {
+        batch.removeAll()
+        served?.pendingDiscarded()
+    }
 
     /// Makes every committed batch durable and releases the store. When that
     /// fails, the batches not yet durable are kept, and a later call tries
     /// again with a new writer.
     func close() throws {
         guard !closed else { return }
+        if served != nil {
+            // Every commit through the server was durable when it returned: nothing to make durable or release.
+            closed = true
+            return
+        }
         let writer = try workingWriter()
         try writer.close()
         closed = true
