@@ -191,6 +191,7 @@ let package = Package(
         .testTarget(name: "TorqTracingTests", dependencies: ["TorqTracing", "TorqTestSupport"]),
         .testTarget(name: "TorqAnalysisTests", dependencies: ["TorqAnalysis", "TorqTestSupport"]),
         .testTarget(name: "TorqOTLPTests", dependencies: ["TorqOTLP", "TorqOTLPProto", "TorqTestSupport"]),
+        .testTarget(name: "TorqServerLinkTests", dependencies: ["TorqServerLink", "TorqServer", "TorqLogStore", "TorqTestSupport"]),
         .testTarget(name: "TorqServerTests", dependencies: ["TorqServer", "TorqOTLPProto", "TorqTestSupport"]),
         .testTarget(
             name: "TorqLogCLITests",

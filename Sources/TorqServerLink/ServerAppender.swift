@@ -43,14 +43,30 @@ package final class ServerAppender: RecordAppender {
     /// Records acknowledged durable so far.
     package var acknowledged: Int { state.withLock { $0.records } }
 
+    /// The most payload bytes a request carries: a batch larger than this goes
+    /// in several requests, in order, each under its own number (well under the
+    /// server's `--max-body`, so that no batch is refused for its size alone).
+    package static let requestBytes = 4 << 20
+
     package func appendRecords(_ batch: inout RecordBatch) throws {
-        guard !batch.isEmpty else { return }
-        var body: [UInt8] = []
-        body.reserveCapacity(batch.payloadByteCount + batch.count)
-        batch.forEachPayload { payload in
-            body.append(contentsOf: payload)
-            body.append(0x0A)
+        while !batch.isEmpty {
+            // The next request: as many whole records as fit (at least one).
+            var body: [UInt8] = []
+            var records = 0
+            batch.forEachPayload { payload in
+                guard records == 0 || body.count + payload.count + 1 <= Self.requestBytes else { return }
+                body.append(contentsOf: payload)
+                body.append(0x0A)
+                records += 1
+            }
+            try send(body, records: records)
+            // Acknowledged: those records are done, whatever happens to the rest.
+            batch.removeFirst(frames: records)
         }
+    }
+
+    /// Sends one request and returns once the server says it is durable.
+    private func send(_ body: [UInt8], records: Int) throws {
         let number = state.withLock { $0.batches }
         let headers = [("Torqlog-Producer", producer), ("Torqlog-Batch", String(number)), ("Torqlog-Fsync", fsync.description)]
         while true {
@@ -59,14 +75,13 @@ package final class ServerAppender: RecordAppender {
             case 200:
                 let total = state.withLock { s -> Int in
                     s.batches += 1
-                    s.records += batch.count
+                    s.records += records
                     return s.records
                 }
-                batch.removeAll()
                 onDurable(total)
                 return
             case 503:
-                usleep(200_000)  // the server's queue is full: wait and send the same batch again
+                usleep(200_000)  // the server's queue is full: wait and send the same request again
             default:
                 throw ServerLinkError(socketPath: link.socketPath, errno: 0,
                                       "torqlog serve refused a batch (HTTP \(answer.status)): \(answer.text.trimmingCharacters())")

@@ -154,7 +154,7 @@ public struct RecordBatch: Sendable {
     }
 
     /// Drops the first `n` frames (already written), keeping the rest in order.
-    mutating func removeFirst(frames n: Int) {
+    package mutating func removeFirst(frames n: Int) {
         guard n > 0 else { return }
         guard n < frameStarts.count else { removeAll(); return }
         if let first = firstSequence { firstSequence = first + UInt64(n) }

@@ -63,9 +63,13 @@ package final class Receiver: Sendable {
     /// Serves until SIGTERM or SIGINT (or ``shutdown()``), then closes the store.
     ///
     /// - Parameter onListening: called once with the bound address (`host:port`,
-    ///   the real port when 0 was asked for).
+    ///   the real port when 0 was asked for), when every listener is up (the
+    ///   TCP one and the store's socket), so a producer started then finds both.
     /// - Throws: a bind failure, or the store's error when closing it.
     package func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        let socket = store.serverSocket
+        let withSocket = socket.utf8.count < 108
+        let ready = ListenersReady(count: withSocket ? 2 : 1, onReady: onListening)
         let requests = ByteBudget(limit: configuration.maxConcurrentRequests)
         let bodies = ByteBudget(limit: configuration.maxBufferedBodyBytes)
         let responder = ReceiverResponder(configuration: configuration, committer: committer, logger: logger, requireToken: true,
@@ -79,16 +83,15 @@ package final class Receiver: Sendable {
                                                     serverName: "torqlog", reuseAddress: true),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                onListening(Self.hostPort(channel.localAddress?.ipAddress ?? "?", port))
+                ready.up(address: Self.hostPort(channel.localAddress?.ipAddress ?? "?", port))
             },
             logger: logger)
         // The store's own producers (ingest, collectors) come through a Unix socket
         // in the store, mode 0600 (FORMAT.md §5). This process holds the store's
         // lock, so a socket found there is a dead server's: replace it.
-        let socket = store.serverSocket
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         let logger = self.logger
-        if socket.utf8.count < 108 {
+        if withSocket {
             unlink(socket)
             let local = Application(
                 responder: ReceiverResponder(configuration: configuration, committer: committer, logger: logger, requireToken: false,
@@ -98,6 +101,7 @@ package final class Receiver: Sendable {
                 configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "torqlog"),
                 onServerRunning: { _ in
                     if chmod(socket, 0o600) != 0 { logger.warning("chmod 0600 \(socket) failed: errno \(errno)") }
+                    ready.up(address: nil)
                 },
                 logger: logger)
             services.append(.init(service: local))
@@ -141,4 +145,25 @@ package final class Receiver: Sendable {
 package struct ServeConfigurationError: Error, Sendable, CustomStringConvertible {
     package var message: String
     package var description: String { message }
+}
+
+/// Calls `onReady` with the TCP address once every listener is up.
+private final class ListenersReady: Sendable {
+    private let state: Mutex<(left: Int, address: String?)>
+    private let onReady: @Sendable (String) -> Void
+
+    init(count: Int, onReady: @escaping @Sendable (String) -> Void) {
+        state = Mutex((count, nil))
+        self.onReady = onReady
+    }
+
+    /// One listener is up (the TCP one gives its address).
+    func up(address: String?) {
+        let ready: String? = state.withLock { s in
+            if let address { s.address = address }
+            s.left -= 1
+            return s.left == 0 ? s.address : nil
+        }
+        if let ready { onReady(ready) }
+    }
 }
