@@ -73,7 +73,9 @@ struct ServedIngestTests {
                 Thread { child.write(input.jsonl(half..<threeQuarters)); done.signal() }.start()
                 return done
             }
-            usleep(20_000)  // some of that quarter is in flight
+            // The kill lands once the server has begun acknowledging that quarter, with batches in flight.
+            let deadline = Date(timeIntervalSinceNow: 10)
+            while Date() < deadline, !children.contains(where: { (ackedCounts($0.stdout).last ?? 0) > half }) { usleep(1_000) }
             let killed = try server.kill9()
             #expect(killed.signaled && killed.status == SIGKILL, "\(killed.summary)")
             for done in writers { done.wait() }
