@@ -13,7 +13,7 @@ package struct HarnessError: Error, CustomStringConvertible {
 package enum TorqlogBinary {
     /// The path of the binary: `$TORQLOG_BIN` if set, else the `torqlog` file
     /// next to the running test bundle (its directory or the parent directory).
-    static func path() throws -> String {
+    package static func path() throws -> String {
         switch located {
         case .success(let path): return path
         case .failure(let error): throw error

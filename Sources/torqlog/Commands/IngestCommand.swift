@@ -100,6 +100,8 @@ struct IngestCommand: StoreCommand {
             let appender = ServerAppender(link: link, store: store, fsync: policy) { (n: Int) in acked.durable(upTo: UInt64(n)) }
             try ingestAndReport(JSONLIngester(appender: appender, indexing: .telemetry), close: {}, via: " through torqlog serve")
             return
+        } catch let error as StoreError where error.errno == .permissionDenied || error.errno == .notPermitted {
+            throw Self.notOwner(error, store: store)
         }
         acked.start(at: writer.nextSequence)
         if writer.recovery.bytesDropped > 0 {
@@ -107,6 +109,22 @@ struct IngestCommand: StoreCommand {
         }
         // The telemetry schema's run, type and time fields are what the store indexes.
         try ingestAndReport(JSONLIngester(writer: writer, indexing: .telemetry), close: { try writer.close() }, onError: { writer.close(after: $0) }, via: "")
+    }
+
+    /// `error` (the store's lock or directory refused) said as what it means when
+    /// the store is another user's: only its owner may write to it, directly or
+    /// through its server. Keeps the errno (exit 77); unchanged for the owner.
+    private static func notOwner(_ error: StoreError, store: StoreDirectory) -> StoreError {
+        var info = stat()
+        let known = stat(store.path, &info) == 0
+        // The owner's own store, or one that does not exist yet (a directory it may not create in): the error as is.
+        if known ? info.st_uid == geteuid() : errno != EACCES { return error }
+        var clear = error
+        clear.path = store.path
+        clear.offset = nil
+        clear.message = "permission denied: " + (known ? "the store belongs to uid \(info.st_uid)" : "this user cannot reach the store")
+            + ", and only its owner may write to it, directly or through its torqlog serve: run as that user (\(error))"
+        return clear
     }
 
     /// Ingests every source with `ingester`, closes, and prints the summary;
