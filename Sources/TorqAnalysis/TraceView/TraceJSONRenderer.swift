@@ -28,7 +28,8 @@ public struct TraceJSONRenderer: Sendable {
         document(model).rendered(pretty: true) + "\n"
     }
 
-    func document(_ model: TraceModel) -> OrderedJSON {
+    /// The run's summary: the `run` object of the document (`GET /api/runs/{id}`).
+    package func runDocument(_ model: TraceModel) -> OrderedJSON {
         let s = model.summary
         func time(_ ns: Int64?) -> OrderedJSON { ns.map { .string(RFC3339.format(nanoseconds: $0, fractionDigits: 9)) } ?? .null }
         func optional(_ v: String?) -> OrderedJSON { v.map(OrderedJSON.string) ?? .null }
@@ -39,7 +40,7 @@ public struct TraceJSONRenderer: Sendable {
                 (EventField.timestamp.key, time(f.timestampNanoseconds)),
             ])
         }
-        let run: OrderedJSON = .object([
+        return .object([
             (EventField.runID.key, optional(s.runID)),
             ("session_ids", .array(s.sessionIDs.map(OrderedJSON.string))),
             ("trace_ids", .array(s.traceIDs.map { .string($0.description) })),
@@ -52,6 +53,12 @@ public struct TraceJSONRenderer: Sendable {
             ("errors", .array(errors)),
             ("spans", .int(s.spanCount)), ("open_spans", .int(s.openSpanCount)),
         ])
+    }
+
+    func document(_ model: TraceModel) -> OrderedJSON {
+        func time(_ ns: Int64?) -> OrderedJSON { ns.map { .string(RFC3339.format(nanoseconds: $0, fractionDigits: 9)) } ?? .null }
+        func optional(_ v: String?) -> OrderedJSON { v.map(OrderedJSON.string) ?? .null }
+        let run = runDocument(model)
         let spans: [OrderedJSON] = model.spans.map { span in
             .object([
                 (EventField.spanID.key, .string(span.spanID.description)),

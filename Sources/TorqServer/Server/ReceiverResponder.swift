@@ -29,6 +29,8 @@ struct ReceiverResponder: HTTPResponder {
     let requests: ByteBudget
     let bodies: ByteBudget
     let logger: Logger
+    /// The viewer's API, unless `--no-ui`.
+    let viewer: ViewerAPI?
 
     /// - Parameters:
     ///   - requireToken: whether `--token` applies (on TCP; not on the store's
@@ -42,9 +44,30 @@ struct ReceiverResponder: HTTPResponder {
         self.requests = requests
         self.bodies = bodies
         self.logger = logger
+        self.viewer = configuration.viewer ? ViewerAPI(store: committer.writer.directory) : nil
     }
 
     func respond(to request: Request, context: ReceiverContext) async throws -> Response {
+        if let viewer, request.uri.path.hasPrefix("/api/") {
+            guard request.method == .get || request.method == .head else {
+                var response = Self.plain(.methodNotAllowed, "\(request.method.rawValue) \(request.uri.path): the API is read-only (GET)")
+                response.headers[.allow] = "GET"
+                return response
+            }
+            if let token, !token.accepts(request.headers[.authorization]) {
+                var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN")
+                response.headers[.wwwAuthenticate] = "Bearer"
+                return response
+            }
+            var query: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+            do {
+                if let response = try await viewer.respond(path: request.uri.path, query: query) { return response }
+            } catch {
+                logger.error("\(request.uri.path): \(error)")
+                return Self.plain(.internalServerError, "reading the store failed: \(error)")
+            }
+        }
         let endpoint: Endpoint
         switch request.uri.path {
         case "/v1/traces": endpoint = .traces

@@ -28,6 +28,8 @@ package struct ServeConfiguration: Sendable {
     package var segmentSize: Int = 64 << 20
     /// Whether closed WAL segments are sealed (LZ4) in the background.
     package var sealClosedSegments = true
+    /// Whether the read-only viewer API (`GET /api/…`) is served (`--no-ui` turns it off).
+    package var viewer = true
     /// Seconds a client is told to wait (`Retry-After`) when the server is overloaded.
     package var retryAfterSeconds = 1
 

@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
     @Flag(help: "Leave closed WAL segments unsealed (seal them later with `torqlog seal`).")
     var noSeal = false
 
+    @Flag(help: "Serve no viewer API (GET /api/...): receive only.")
+    var noUI = false
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -99,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
         c.recentItems = recentItems
         c.segmentSize = segmentSize
         c.sealClosedSegments = !noSeal
+        c.viewer = !noUI
         guard maxRequests >= 1 else { throw ValidationError("--max-requests must be at least 1") }
         guard maxQueue >= 1 << 16 else { throw ValidationError("--max-queue must be at least 65536 bytes") }
         guard readTimeout >= 1 else { throw ValidationError("--read-timeout must be at least 1 second") }

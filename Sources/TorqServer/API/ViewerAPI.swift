@@ -1,0 +1,199 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import TorqAnalysis
+import TorqJSON
+import TorqLogStore
+
+/// The read-only JSON API of `torqlog serve` (`GET /api/…`), for the web
+/// viewer and for scripts. Every answer is read from the store as it is on
+/// disk, by the same readers as the commands (`trace`, `replay`,
+/// `telemetry`, `tail -f`), on NIO's blocking thread pool, never on the
+/// threads that answer requests:
+///
+/// - `GET /api/runs/{id}` → the run's summary (the `run` object of `trace --format json`);
+/// - `GET /api/runs/{id}/trace` → what `trace --format json` prints;
+/// - `GET /api/runs/{id}/events` → the run's events, JSONL, byte for byte as stored;
+/// - `GET /api/summary` → what `telemetry --format json` prints;
+/// - `GET /api/tail?run=&type=` → `text/event-stream`: each event written from
+///   now on, one `data:` line of its stored JSON, byte for byte (a comment
+///   line every 15 s keeps the connection open); at most ``maxTailStreams``
+///   at once.
+struct ViewerAPI: Sendable {
+    let store: StoreDirectory
+    let streams: ByteBudget
+    static let maxTailStreams = 16
+
+    init(store: StoreDirectory) {
+        self.store = store
+        self.streams = ByteBudget(limit: Self.maxTailStreams)
+    }
+
+    /// The answer to `GET path`, or nil when `path` is not the API's.
+    func respond(path: String, query: [String: String]) async throws -> Response? {
+        guard path.hasPrefix("/api/") else { return nil }
+        let parts = path.dropFirst(5).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1 where parts[0] == "summary":
+            return try await summary()
+        case 1 where parts[0] == "tail":
+            return tail(run: query["run"], type: query["type"])
+        case 2 where parts[0] == "runs":
+            return try await run(Self.percentDecoded(parts[1]), .summary)
+        case 3 where parts[0] == "runs" && parts[2] == "trace":
+            return try await run(Self.percentDecoded(parts[1]), .trace)
+        case 3 where parts[0] == "runs" && parts[2] == "events":
+            return try await events(Self.percentDecoded(parts[1]))
+        default:
+            return ReceiverResponder.plain(.notFound, "no such API endpoint: \(path)")
+        }
+    }
+
+    private enum RunView { case summary, trace }
+
+    private func run(_ runID: String?, _ view: RunView) async throws -> Response {
+        guard let runID, !runID.isEmpty else { return ReceiverResponder.plain(.badRequest, "a run id is needed") }
+        let store = self.store
+        let text: String? = try await NIOThreadPool.singleton.runIfActive {
+            let reader = try StoreReader(directory: store)
+            var builder = TraceBuilder(runID: runID, detail: .full)
+            var seen = 0
+            try reader.forEach(RecordFilter(runKey: runID)) { record in
+                seen += 1
+                try? builder.add(json: record.payload)  // a record that is not a trace record is left out, as `trace` does
+                return true
+            }
+            guard seen > 0 else { return nil }
+            let model = builder.build()
+            switch view {
+            case .trace: return TraceJSONRenderer().render(model)
+            case .summary: return TraceJSONRenderer().runDocument(model).rendered(pretty: false) + "\n"
+            }
+        }
+        guard let text else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
+        return Self.json(text)
+    }
+
+    private func events(_ runID: String?) async throws -> Response {
+        guard let runID, !runID.isEmpty else { return ReceiverResponder.plain(.badRequest, "a run id is needed") }
+        let store = self.store
+        let body: [UInt8] = try await NIOThreadPool.singleton.runIfActive {
+            var out: [UInt8] = []
+            try StoreReader(directory: store).forEach(RecordFilter(runKey: runID)) { record in
+                out.append(contentsOf: record.payload)
+                out.append(0x0A)
+                return true
+            }
+            return out
+        }
+        guard !body.isEmpty else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private func summary() async throws -> Response {
+        let store = self.store
+        let text: String = try await NIOThreadPool.singleton.runIfActive {
+            var aggregator = try TelemetryAggregator()
+            try StoreReader(directory: store).forEach { record in
+                aggregator.add(json: record.payload)
+                return true
+            }
+            return aggregator.summary().json(compliance: nil) + "\n"
+        }
+        return Self.json(text)
+    }
+
+    private func tail(run: String?, type: String?) -> Response {
+        guard streams.take(1) else {
+            var response = ReceiverResponder.plain(.serviceUnavailable, "\(Self.maxTailStreams) live tails are open already: retry later")
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+        var wanted = RecordFilter()
+        if let run { wanted.runKey = Array(run.utf8) }
+        if let type { wanted.type = Array(type.utf8) }
+        let filter = wanted
+        let store = self.store
+        let streams = self.streams
+        let body = ResponseBody { writer in
+            defer { streams.give(1) }
+            let live = try await NIOThreadPool.singleton.runIfActive {
+                LiveBox(try LiveReader(directory: store, from: try StoreReader(directory: store).endPosition()))
+            }
+            try await writer.write(ByteBuffer(string: ": torqlog tail\n\n"))
+            var quiet = 0
+            // A graceful shutdown (SIGTERM) ends the stream, so that the server does not wait for it.
+            let stopping = StopFlag()
+            try await withGracefulShutdownHandler {
+                while !Task.isCancelled && !stopping.isSet {
+                    // Up to 1,000 events or half a second: the page's buffer is bounded, and so is this one.
+                    let batch: [[UInt8]] = try await NIOThreadPool.singleton.runIfActive {
+                        var got: [[UInt8]] = []
+                        _ = try live.reader.readAvailable(limit: 1000) { record in
+                            if filter.matches(record) { got.append(Array(record.payload)) }
+                        }
+                        if got.isEmpty { _ = live.reader.waitForChange(timeoutMilliseconds: 500) }
+                        return got
+                    }
+                    if batch.isEmpty {
+                        quiet += 1
+                        if quiet >= 30 {
+                            quiet = 0
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
+                        continue
+                    }
+                    quiet = 0
+                    var buffer = ByteBuffer()
+                    for payload in batch {
+                        buffer.writeString("data: ")
+                        buffer.writeBytes(payload)
+                        buffer.writeString("\n\n")
+                    }
+                    try await writer.write(buffer)
+                }
+            } onGracefulShutdown: {
+                stopping.set()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    private static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `%XX` escapes decoded (a run id may hold any character); nil when malformed.
+    static func percentDecoded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let b = iterator.next() {
+            if b == UInt8(ascii: "%") {
+                guard let h = iterator.next(), let l = iterator.next(),
+                      let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(v)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+/// Set once, read from anywhere.
+private final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// A live reader handed between the thread pool's threads, one call at a time.
+private final class LiveBox: @unchecked Sendable {
+    // @unchecked: used by one pool job at a time (the tail's loop awaits each).
+    let reader: LiveReader
+    init(_ reader: LiveReader) { self.reader = reader }
+}
