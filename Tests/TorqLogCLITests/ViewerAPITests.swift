@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TorqTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The viewer's read-only API of `torqlog serve`, against the commands that
+/// read the same store (`trace`, `export`, `telemetry`), and its live tail.
+@Suite("serve: the viewer API")
+struct ViewerAPITests {
+    private static func get(_ server: ServeProcess, _ path: String, headers: [(String, String)] = []) throws -> HTTPAnswer {
+        try RawHTTPConnection.request(port: server.port, "GET", path, headers: headers)
+    }
+
+    /// A store with two demo runs, served; `body` gets the server and one run id.
+    private func withDemoStore(_ options: [String] = [], _ body: (ServeProcess, String, String) throws -> Void) throws {
+        try withTemporaryStore { store, _ in
+            let demo = try TorqlogBinary.run(["--dir", store, "demo", "--runs", "2"])
+            try #require(demo.succeeded, "demo: \(demo.summary)")
+            let runID = try #require(try storeEvents(store).compactMap { $0["run_id"] as? String }.first)
+            let server = try ServeProcess(store: store, options)
+            try body(server, store, runID)
+            #expect(try server.terminate().succeeded)
+        }
+    }
+
+    @Test("runs, trace, events and summary answer what trace --format json, export --run and telemetry --format json print")
+    func answersAsTheCommands() throws {
+        try withDemoStore { server, store, runID in
+            let trace = try TorqlogBinary.run(["--dir", store, "trace", runID, "--format", "json"])
+            let apiTrace = try Self.get(server, "/api/runs/\(runID)/trace")
+            #expect(apiTrace.status == 200 && apiTrace.header("content-type") == "application/json")
+            #expect(apiTrace.bodyText == trace.stdoutText)
+
+            let summary = try Self.get(server, "/api/runs/\(runID)")
+            #expect(summary.status == 200)
+            let run = try #require(foundationObject(summary.bodyText))
+            let fromTrace = try #require(foundationObject(trace.stdoutText)?["run"] as? [String: Any])
+            #expect(NSDictionary(dictionary: run) == NSDictionary(dictionary: fromTrace))
+
+            let events = try Self.get(server, "/api/runs/\(runID)/events")
+            let export = try TorqlogBinary.run(["--dir", store, "export", "--run", runID])
+            #expect(events.status == 200 && events.header("content-type") == "application/x-ndjson")
+            #expect(events.bodyText == export.stdoutText && !export.stdoutText.isEmpty)
+
+            let telemetry = try TorqlogBinary.run(["--dir", store, "telemetry", "--format", "json"])
+            let apiSummary = try Self.get(server, "/api/summary")
+            #expect(apiSummary.status == 200)
+            #expect(NSDictionary(dictionary: try #require(foundationObject(apiSummary.bodyText)))
+                    == NSDictionary(dictionary: try #require(foundationObject(telemetry.stdoutText))))
+        }
+    }
+
+    @Test("an unknown run is 404, a POST to the API 405, an unknown endpoint 404; a run id is percent-decoded")
+    func errors() throws {
+        try withDemoStore { server, _, runID in
+            #expect(try Self.get(server, "/api/runs/no-such-run").status == 404)
+            #expect(try Self.get(server, "/api/runs/no-such-run/trace").status == 404)
+            #expect(try Self.get(server, "/api/nothing-here").status == 404)
+            let post = try RawHTTPConnection.request(port: server.port, "POST", "/api/summary", body: Array("x".utf8))
+            #expect(post.status == 405 && post.header("allow") == "GET")
+            let encoded = runID.utf8.map { String(format: "%%%02X", $0) }.joined()
+            #expect(try Self.get(server, "/api/runs/\(encoded)").status == 200, "every byte percent-encoded")
+        }
+    }
+
+    @Test("--token guards the API as it guards the receiver; --no-ui serves no API")
+    func tokenAndNoUI() throws {
+        try withDemoStore(["--token", "t0ken"]) { (server: ServeProcess, _: String, _: String) throws in
+            #expect(try Self.get(server, "/api/summary").status == 401)
+            #expect(try Self.get(server, "/api/summary", headers: [("Authorization", "Bearer t0ken")]).status == 200)
+        }
+        try withDemoStore(["--no-ui"]) { (server: ServeProcess, _: String, _: String) throws in
+            #expect(try Self.get(server, "/api/summary").status == 404)
+        }
+    }
+
+    @Test("/api/tail streams each event written from then on, byte for byte, filtered by type; SIGTERM ends it")
+    func liveTail() throws {
+        try withDemoStore { server, store, _ in
+            let stream = try RawHTTPConnection(port: server.port, timeout: 10)
+            #expect(stream.send(RawHTTPConnection.head("GET", "/api/tail?type=wanted", [])))
+            var received: [UInt8] = []
+            func read(until marker: String, seconds: Double) {
+                let deadline = Date().addingTimeInterval(seconds)
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while Date() < deadline && !String(decoding: received, as: UTF8.self).contains(marker) {
+                    var p = pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&p, 1, 100) > 0 else { continue }
+                    let n = chunk.withUnsafeMutableBytes { recv(stream.fd, $0.baseAddress, $0.count, 0) }
+                    if n <= 0 { return }
+                    received += chunk[0..<n]
+                }
+            }
+            read(until: ": torqlog tail", seconds: 5)
+            let head = String(decoding: received, as: UTF8.self)
+            #expect(head.hasPrefix("HTTP/1.1 200") && head.lowercased().contains("content-type: text/event-stream"), "\(head.prefix(300))")
+            let wanted = #"{"event_type":"wanted","note":"<script>alert(1)</script>","n":1}"#
+            let written = try TorqlogBinary.run(["--dir", store, "ingest", "-q"],
+                                                stdin: Data((#"{"event_type":"other"}"# + "\n" + wanted + "\n").utf8))
+            #expect(written.succeeded, "ingest through the server: \(written.summary)")
+            read(until: "alert(1)", seconds: 5)
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(text.contains("data: " + wanted + "\n\n"), "the stored JSON byte for byte: \(text.suffix(400))")
+            #expect(!text.contains("\"other\""), "filtered by type")
+        }
+    }
+}
