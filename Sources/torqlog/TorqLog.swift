@@ -14,7 +14,7 @@ struct TorqLog: ParsableCommand {
             The store is a directory: --dir DIR, else $TORQLOG_DIR, else ~/.torqlog.
 
             Exit status: 0 success; 1 failure (damaged or locked store, not found); 65 input data \
-            rejected; 73 a file could not be created; 74 an I/O error (a failed read, write, sync \
+            rejected; 69 serve cannot listen; 73 a file could not be created; 74 an I/O error (a failed read, write, sync \
             or rename); 77 permission denied.
             """,
         version: "0.1.0",

@@ -103,4 +103,17 @@ struct ServeRoundTripTests {
             #expect(ids == ["held", "later"], "\(ids)")
         }
     }
+
+    @Test("an address already taken: exit 69 (EX_UNAVAILABLE) with the address and errno, the store left as it was")
+    func addressInUse() throws {
+        try withTemporaryDirectory { dir in
+            let first = try ServeProcess(store: dir + "/a")
+            let second = try TorqlogBinary.run(["--dir", dir + "/b", "serve", "--listen", "127.0.0.1:\(first.port)", "--log-level", "critical"])
+            #expect(second.status == 69, "\(second.summary)")
+            #expect(second.stderrText.contains("cannot listen on 127.0.0.1:\(first.port): Address already in use (errno 98)"), "\(second.stderrText)")
+            #expect(try first.terminate().succeeded)
+            let verify = try TorqlogBinary.run(["--dir", dir + "/b", "verify"])
+            #expect(verify.succeeded, "\(verify.summary)")
+        }
+    }
 }

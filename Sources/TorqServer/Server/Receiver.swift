@@ -116,6 +116,9 @@ package final class Receiver: Sendable {
         var runError: (any Error)?
         do {
             try await serviceGroup.run()
+        } catch let error as IOError {
+            // Most often the address is taken: say which, with the errno.
+            runError = ServeConfigurationError(message: "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))")
         } catch {
             runError = error
         }

@@ -1,6 +1,7 @@
 import SystemPackage
 import TorqJSON
 import TorqLogStore
+import TorqServer
 import TorqServerLink
 import TorqTelemetry
 
@@ -10,6 +11,8 @@ enum ExitStatus {
     static let failure: Int32 = 1
     /// Input data was rejected (EX_DATAERR).
     static let dataError: Int32 = 65
+    /// EX_UNAVAILABLE: a service cannot start (`serve` cannot listen).
+    static let unavailable: Int32 = 69
     /// A file or directory could not be created (EX_CANTCREAT).
     static let cannotCreate: Int32 = 73
     /// An I/O error: a failed read, write, sync, rename or truncate (EX_IOERR).
@@ -36,6 +39,7 @@ enum ExitStatus {
             if e.operation == FileOperation.create.rawValue { return cannotCreate }
             return ioError
         case is ServerLinkError: return ioError
+        case is ServeConfigurationError: return unavailable
         case let e as InputError:
             guard let errno = e.errno else { return failure }
             return errno == .permissionDenied || errno == .notPermitted ? noPermission : ioError
