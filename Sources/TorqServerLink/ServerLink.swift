@@ -88,7 +88,7 @@ package final class ServerLink: Sendable {
             promise.fail(error)
             let code = (error as? IOError)?.errnoCode ?? ECONNREFUSED
             throw ServerLinkError(socketPath: socketPath, errno: code, requestSent: false,
-                                  "cannot connect to torqlog serve on \(socketPath): \(error)")
+                                  "cannot connect to torqlog serve on \(socketPath): \(Self.describe(error))")
         }
         do {
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
@@ -113,8 +113,15 @@ package final class ServerLink: Sendable {
         } catch {
             promise.fail(error)
             let code = (error as? IOError)?.errnoCode ?? EIO
-            throw ServerLinkError(socketPath: socketPath, errno: code, "torqlog serve on \(socketPath) went away: \(error)")
+            throw ServerLinkError(socketPath: socketPath, errno: code, "torqlog serve on \(socketPath) went away: \(Self.describe(error))")
         }
+    }
+
+    /// An error as `reason (errno N)` for a system error, else what it says of itself.
+    private static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError { return "\(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))" }
+        if let channel = error as? ChannelError, channel == .eof { return "the connection closed before an answer" }
+        return "\(error)"
     }
 }
 
