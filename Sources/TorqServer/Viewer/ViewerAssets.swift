@@ -78,6 +78,7 @@ export function notice(message, isError = false) {
 /** Milliseconds as text: 850 ms, 1.25 s, 2 min 5 s. */
 export function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
+  if (ms === 0) return "0 ms";
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : Math.round(ms)} ms`;
   const s = ms / 1000;
@@ -325,7 +326,7 @@ load();
 </div>
 <h2>Events</h2>
 <div class="timeline" id="timeline"></div>
-<div class="pager"><button type="button" id="more-events" hidden>Show more events</button><span class="muted" id="events-note"></span></div>
+<div class="pager"><button type="button" id="earlier-events" hidden>← Earlier events</button><button type="button" id="later-events" hidden>Later events →</button><span class="muted" id="events-note"></span></div>
 </main>
 </body>
 </html>
@@ -335,13 +336,13 @@ load();
 // /runs/{id}: the run's trace (/api/runs/{id}/trace) as a waterfall of inline
 // SVG, and its events (/api/runs/{id}/events) below. The waterfall draws only
 // the rows in view (plus a margin), so a run of many thousands of spans keeps a
-// few hundred nodes in the page; the events come in pages of EVENT_PAGE rows.
+// few hundred nodes in the page; the events are shown EVENT_PAGE rows at a time.
 import { el, svg, replace, getJSON, getText, notice, duration, count, time, show } from "./common.js";
 
 const ROW = 22;
 const LABEL_WIDTH = 320;
 const OVERSCAN = 20;
-const EVENT_PAGE = 500;
+const EVENT_PAGE = 200;
 
 const runID = (() => {
   const raw = location.pathname.slice("/runs/".length);
@@ -588,9 +589,14 @@ function showFacts(trace) {
   fact("spans", count(run.spans) + (run.open_spans ? ` (${count(run.open_spans)} open)` : ""));
   if (trace.critical_path?.length) fact("critical path", `${trace.critical_path.length} spans`);
   if (run.errors?.length) {
-    fact("errors", el("ul", {}, run.errors.slice(0, 20).map((e) => el("li", { class: "error" }, `${e.event_type} ${e.subject}: ${e.message}`))));
+    fact("errors", el("ul", {}, run.errors.slice(0, 8).map((e) => el("li", { class: "error" }, `${e.event_type} ${e.subject}: ${e.message}`))));
   }
-  if (trace.warnings?.length) fact("warnings", el("ul", {}, trace.warnings.map((w) => el("li", {}, w))));
+  if (run.errors?.length > 8) fact("", `…and ${count(run.errors.length - 8)} more errors`);
+  const warnings = trace.warnings ?? [];
+  if (warnings.length) {
+    fact("warnings", el("ul", {}, warnings.slice(0, 20).map((w) => el("li", {}, w)),
+      warnings.length > 20 ? el("li", { class: "muted" }, `…and ${count(warnings.length - 20)} more`) : null));
+  }
 }
 
 function showDownloads() {
@@ -621,9 +627,10 @@ async function loadTrace() {
 }
 
 let eventRows = [];
-let shown = 0;
+let firstShown = 0;
 const timelineBody = el("tbody");
-const moreEvents = document.getElementById("more-events");
+const earlierEvents = document.getElementById("earlier-events");
+const laterEvents = document.getElementById("later-events");
 const eventsNote = document.getElementById("events-note");
 
 function eventSummary(event) {
@@ -633,24 +640,30 @@ function eventSummary(event) {
   return "";
 }
 
-function showMoreEvents() {
-  const fragment = document.createDocumentFragment();
-  for (const line of eventRows.slice(shown, shown + EVENT_PAGE)) {
-    let event;
-    try { event = JSON.parse(line); } catch { event = null; }
-    fragment.append(event === null || typeof event !== "object"
-      ? el("tr", { class: "event-line" }, el("td", {}, ""), el("td", {}, ""), el("td", {}, ""), el("td", {}, ""), el("td", { class: "payload mono" }, line))
-      : el("tr", { class: "event-line" },
-        el("td", { class: "mono" }, time(event.timestamp)),
-        el("td", {}, show(event.event_type)),
-        el("td", {}, eventSummary(event)),
-        el("td", { class: event.status === "error" || event.status === "failed" ? "error" : "" }, show(event.status)),
-        el("td", { class: "payload mono" }, line.length > 600 ? line.slice(0, 600) + "…" : line)));
+function eventRow(line) {
+  let event;
+  try { event = JSON.parse(line); } catch { event = null; }
+  const payload = el("td", { class: "payload mono" }, line.length > 600 ? line.slice(0, 600) + "…" : line);
+  if (event === null || typeof event !== "object") {
+    return el("tr", { class: "event-line" }, el("td", {}), el("td", {}), el("td", {}), el("td", {}), payload);
   }
-  timelineBody.append(fragment);
-  shown = Math.min(eventRows.length, shown + EVENT_PAGE);
-  moreEvents.hidden = shown >= eventRows.length;
-  eventsNote.textContent = `${count(shown)} of ${count(eventRows.length)} events shown`;
+  return el("tr", { class: "event-line" },
+    el("td", { class: "mono" }, time(event.timestamp)),
+    el("td", {}, show(event.event_type)),
+    el("td", {}, eventSummary(event)),
+    el("td", { class: event.status === "error" || event.status === "failed" ? "error" : "" }, show(event.status)),
+    payload);
+}
+
+/** Shows the events from `first` on, EVENT_PAGE of them: the page holds one page of rows at a time. */
+function showEvents(first) {
+  firstShown = Math.max(0, Math.min(first, Math.max(0, eventRows.length - 1)));
+  const last = Math.min(eventRows.length, firstShown + EVENT_PAGE);
+  timelineBody.replaceChildren(...eventRows.slice(firstShown, last).map(eventRow));
+  earlierEvents.hidden = firstShown === 0;
+  laterEvents.hidden = last >= eventRows.length;
+  eventsNote.textContent = eventRows.length
+    ? `events ${count(firstShown + 1)}–${count(last)} of ${count(eventRows.length)}, in store order` : "";
 }
 
 async function loadEvents() {
@@ -665,8 +678,9 @@ async function loadEvents() {
   eventRows = text.split("\n").filter((line) => line.length);
   replace(timeline, el("table", { class: "grid" },
     el("thead", {}, el("tr", {}, ["time", "type", "name", "status", "event"].map((h) => el("th", { scope: "col" }, h)))), timelineBody));
-  moreEvents.addEventListener("click", showMoreEvents);
-  showMoreEvents();
+  earlierEvents.addEventListener("click", () => showEvents(firstShown - EVENT_PAGE));
+  laterEvents.addEventListener("click", () => showEvents(firstShown + EVENT_PAGE));
+  showEvents(0);
 }
 
 loadTrace();
@@ -900,10 +914,13 @@ function connect() {
       held.push(event);
       if (held.length > MAX_ROWS) { dropped += held.length - MAX_ROWS; held = held.slice(-MAX_ROWS); }
     } else {
+      // Drawn ten times a second at most; a timer, not an animation frame, so that
+      // a page in a background tab (no frames) still keeps only MAX_ROWS.
       pending.push(event);
+      if (pending.length > MAX_ROWS) pending = pending.slice(-MAX_ROWS);
       if (!scheduled) {
         scheduled = true;
-        requestAnimationFrame(() => { scheduled = false; render(pending); pending = []; describe("Live"); });
+        setTimeout(() => { scheduled = false; render(pending); pending = []; describe("Live"); }, 100);
       }
     }
   };
@@ -972,8 +989,10 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 /* The run page: waterfall on the left, the selected span on the right. */
 .run-layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(260px, 2fr); gap: 12px; }
 @media (max-width: 900px) { .run-layout { grid-template-columns: 1fr; } }
-.waterfall { height: 60vh; min-height: 240px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; position: relative; }
+.waterfall { max-height: 60vh; min-height: 120px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; position: relative; }
 .waterfall svg { display: block; }
+.axis-bar { display: block; }
+.axis-bar text { fill: var(--muted); font: 11px system-ui, sans-serif; }
 .waterfall .row { cursor: pointer; }
 .waterfall .row-bg { fill: transparent; }
 .waterfall .row:hover .row-bg { fill: var(--row-hover); }
@@ -1013,7 +1032,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .chart .bar.alt { fill: var(--critical); }
 .chart text { fill: var(--fg); font: 12px system-ui, sans-serif; }
 .chart text.value { fill: var(--muted); }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.visually-hidden { position: absolute; width: 1px !important; height: 1px !important; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 
 """#),
     ]

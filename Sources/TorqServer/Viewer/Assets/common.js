@@ -70,6 +70,7 @@ export function notice(message, isError = false) {
 /** Milliseconds as text: 850 ms, 1.25 s, 2 min 5 s. */
 export function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
+  if (ms === 0) return "0 ms";
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : Math.round(ms)} ms`;
   const s = ms / 1000;

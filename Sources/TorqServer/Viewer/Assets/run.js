@@ -1,13 +1,13 @@
 // /runs/{id}: the run's trace (/api/runs/{id}/trace) as a waterfall of inline
 // SVG, and its events (/api/runs/{id}/events) below. The waterfall draws only
 // the rows in view (plus a margin), so a run of many thousands of spans keeps a
-// few hundred nodes in the page; the events come in pages of EVENT_PAGE rows.
+// few hundred nodes in the page; the events are shown EVENT_PAGE rows at a time.
 import { el, svg, replace, getJSON, getText, notice, duration, count, time, show } from "./common.js";
 
 const ROW = 22;
 const LABEL_WIDTH = 320;
 const OVERSCAN = 20;
-const EVENT_PAGE = 500;
+const EVENT_PAGE = 200;
 
 const runID = (() => {
   const raw = location.pathname.slice("/runs/".length);
@@ -254,9 +254,14 @@ function showFacts(trace) {
   fact("spans", count(run.spans) + (run.open_spans ? ` (${count(run.open_spans)} open)` : ""));
   if (trace.critical_path?.length) fact("critical path", `${trace.critical_path.length} spans`);
   if (run.errors?.length) {
-    fact("errors", el("ul", {}, run.errors.slice(0, 20).map((e) => el("li", { class: "error" }, `${e.event_type} ${e.subject}: ${e.message}`))));
+    fact("errors", el("ul", {}, run.errors.slice(0, 8).map((e) => el("li", { class: "error" }, `${e.event_type} ${e.subject}: ${e.message}`))));
   }
-  if (trace.warnings?.length) fact("warnings", el("ul", {}, trace.warnings.map((w) => el("li", {}, w))));
+  if (run.errors?.length > 8) fact("", `…and ${count(run.errors.length - 8)} more errors`);
+  const warnings = trace.warnings ?? [];
+  if (warnings.length) {
+    fact("warnings", el("ul", {}, warnings.slice(0, 20).map((w) => el("li", {}, w)),
+      warnings.length > 20 ? el("li", { class: "muted" }, `…and ${count(warnings.length - 20)} more`) : null));
+  }
 }
 
 function showDownloads() {
@@ -287,9 +292,10 @@ async function loadTrace() {
 }
 
 let eventRows = [];
-let shown = 0;
+let firstShown = 0;
 const timelineBody = el("tbody");
-const moreEvents = document.getElementById("more-events");
+const earlierEvents = document.getElementById("earlier-events");
+const laterEvents = document.getElementById("later-events");
 const eventsNote = document.getElementById("events-note");
 
 function eventSummary(event) {
@@ -299,24 +305,30 @@ function eventSummary(event) {
   return "";
 }
 
-function showMoreEvents() {
-  const fragment = document.createDocumentFragment();
-  for (const line of eventRows.slice(shown, shown + EVENT_PAGE)) {
-    let event;
-    try { event = JSON.parse(line); } catch { event = null; }
-    fragment.append(event === null || typeof event !== "object"
-      ? el("tr", { class: "event-line" }, el("td", {}, ""), el("td", {}, ""), el("td", {}, ""), el("td", {}, ""), el("td", { class: "payload mono" }, line))
-      : el("tr", { class: "event-line" },
-        el("td", { class: "mono" }, time(event.timestamp)),
-        el("td", {}, show(event.event_type)),
-        el("td", {}, eventSummary(event)),
-        el("td", { class: event.status === "error" || event.status === "failed" ? "error" : "" }, show(event.status)),
-        el("td", { class: "payload mono" }, line.length > 600 ? line.slice(0, 600) + "…" : line)));
+function eventRow(line) {
+  let event;
+  try { event = JSON.parse(line); } catch { event = null; }
+  const payload = el("td", { class: "payload mono" }, line.length > 600 ? line.slice(0, 600) + "…" : line);
+  if (event === null || typeof event !== "object") {
+    return el("tr", { class: "event-line" }, el("td", {}), el("td", {}), el("td", {}), el("td", {}), payload);
   }
-  timelineBody.append(fragment);
-  shown = Math.min(eventRows.length, shown + EVENT_PAGE);
-  moreEvents.hidden = shown >= eventRows.length;
-  eventsNote.textContent = `${count(shown)} of ${count(eventRows.length)} events shown`;
+  return el("tr", { class: "event-line" },
+    el("td", { class: "mono" }, time(event.timestamp)),
+    el("td", {}, show(event.event_type)),
+    el("td", {}, eventSummary(event)),
+    el("td", { class: event.status === "error" || event.status === "failed" ? "error" : "" }, show(event.status)),
+    payload);
+}
+
+/** Shows the events from `first` on, EVENT_PAGE of them: the page holds one page of rows at a time. */
+function showEvents(first) {
+  firstShown = Math.max(0, Math.min(first, Math.max(0, eventRows.length - 1)));
+  const last = Math.min(eventRows.length, firstShown + EVENT_PAGE);
+  timelineBody.replaceChildren(...eventRows.slice(firstShown, last).map(eventRow));
+  earlierEvents.hidden = firstShown === 0;
+  laterEvents.hidden = last >= eventRows.length;
+  eventsNote.textContent = eventRows.length
+    ? `events ${count(firstShown + 1)}–${count(last)} of ${count(eventRows.length)}, in store order` : "";
 }
 
 async function loadEvents() {
@@ -331,8 +343,9 @@ async function loadEvents() {
   eventRows = text.split("\n").filter((line) => line.length);
   replace(timeline, el("table", { class: "grid" },
     el("thead", {}, el("tr", {}, ["time", "type", "name", "status", "event"].map((h) => el("th", { scope: "col" }, h)))), timelineBody));
-  moreEvents.addEventListener("click", showMoreEvents);
-  showMoreEvents();
+  earlierEvents.addEventListener("click", () => showEvents(firstShown - EVENT_PAGE));
+  laterEvents.addEventListener("click", () => showEvents(firstShown + EVENT_PAGE));
+  showEvents(0);
 }
 
 loadTrace();

@@ -70,10 +70,13 @@ function connect() {
       held.push(event);
       if (held.length > MAX_ROWS) { dropped += held.length - MAX_ROWS; held = held.slice(-MAX_ROWS); }
     } else {
+      // Drawn ten times a second at most; a timer, not an animation frame, so that
+      // a page in a background tab (no frames) still keeps only MAX_ROWS.
       pending.push(event);
+      if (pending.length > MAX_ROWS) pending = pending.slice(-MAX_ROWS);
       if (!scheduled) {
         scheduled = true;
-        requestAnimationFrame(() => { scheduled = false; render(pending); pending = []; describe("Live"); });
+        setTimeout(() => { scheduled = false; render(pending); pending = []; describe("Live"); }, 100);
       }
     }
   };
