@@ -13,7 +13,7 @@ struct ViewerPagesTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/TorqServer/Viewer/Assets")
 
-    static let contentTypes = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"]
+    static let contentTypes = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
 
     private static func get(_ server: ServeProcess, _ path: String, headers: [(String, String)] = []) throws -> HTTPAnswer {
         try RawHTTPConnection.request(port: server.port, "GET", path, headers: headers)

@@ -118,6 +118,10 @@ export function show(value) {
 }
 
 """#),
+        "favicon.svg": ("image/svg+xml", #"""
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0550ae"/><rect x="3" y="4" width="10" height="2" fill="#fff"/><rect x="5" y="7.5" width="6" height="2" fill="#fff"/><rect x="7" y="11" width="5" height="2" fill="#fff"/></svg>
+
+"""#),
         "index.html": ("text/html; charset=utf-8", #"""
 <!DOCTYPE html>
 <html lang="en">
@@ -126,6 +130,7 @@ export function show(value) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Runs · torqlog</title>
 <link rel="stylesheet" href="/assets/viewer.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script type="module" src="/assets/runs.js"></script>
 </head>
 <body>
@@ -171,6 +176,7 @@ export function show(value) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Overview · torqlog</title>
 <link rel="stylesheet" href="/assets/viewer.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script type="module" src="/assets/overview.js"></script>
 </head>
 <body>
@@ -301,6 +307,7 @@ load();
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Run · torqlog</title>
 <link rel="stylesheet" href="/assets/viewer.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script type="module" src="/assets/run.js"></script>
 </head>
 <body>
@@ -813,6 +820,7 @@ load().then(() => { if (listing) followLive(); });
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tail · torqlog</title>
 <link rel="stylesheet" href="/assets/viewer.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script type="module" src="/assets/tail.js"></script>
 </head>
 <body>

@@ -39,7 +39,7 @@ struct ViewerAssetsTests {
 
     @Test("each file has the content type of its extension")
     func contentTypes() {
-        let expected = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"]
+        let expected = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
         for (name, asset) in ViewerAssets.files {
             let ext = String(name.split(separator: ".").last ?? "")
             #expect(asset.contentType == expected[ext], "\(name): \(asset.contentType)")
