@@ -15,6 +15,8 @@ import NIOCore
 /// value from the store that slipped into the markup could not run.
 enum ViewerPages {
     static let contentSecurityPolicy = "default-src 'self'"
+    /// Links out of the viewer do not carry its addresses (run ids) along.
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 
     /// The file answering `GET path`, or nil when `path` is none of the viewer's.
     static func file(for path: String) -> String? {
@@ -41,14 +43,14 @@ enum ViewerPages {
             return ReceiverResponder.plain(.notFound, "no such file: \(name)")
         }
         let buffer = asset.bytes.withUTF8Buffer { ByteBuffer(bytes: $0) }
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .contentType: asset.contentType,
             .contentSecurityPolicy: contentSecurityPolicy,
             .xContentTypeOptions: "nosniff",
+            // The files are small and change with the binary: revalidate each time.
+            .cacheControl: "no-cache",
+            referrerPolicy: "no-referrer",
         ]
-        // The pages are small and change with the binary: revalidate each time.
-        headers[.cacheControl] = "no-cache"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 }
