@@ -123,7 +123,10 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The viewer's files are compiled in (Viewer/ViewerAssets.swift, made by
+            // scripts/embed-viewer-assets.py): SwiftPM resources would be files beside the binary.
+            exclude: ["Viewer/Assets"]
         ),
         // The client of a store held by `torqlog serve`: HTTP/1.1 over the store's
         // Unix socket, for the store's own producers (ingest, the collector's sink).

@@ -17,6 +17,8 @@ import TorqLogStore
 /// - `GET /api/runs/{id}` → the run's summary (the `run` object of `trace --format json`);
 /// - `GET /api/runs/{id}/trace` → what `trace --format json` prints;
 /// - `GET /api/runs/{id}/events` → the run's events, JSONL, byte for byte as stored;
+/// - `GET /api/runs/{id}/otlp` → the run as OTLP/JSON lines, as `export --run ID --format otlp-json`
+///   prints them (a record the encoder refuses is left out);
 /// - `GET /api/summary` → what `telemetry --format json` prints;
 /// - `GET /api/tail?run=&type=` → `text/event-stream`: each event written from
 ///   now on, one `data:` line of its stored JSON, byte for byte (a comment
@@ -47,6 +49,8 @@ struct ViewerAPI: Sendable {
             return try await run(Self.percentDecoded(parts[1]), .trace)
         case 3 where parts[0] == "runs" && parts[2] == "events":
             return try await events(Self.percentDecoded(parts[1]))
+        case 3 where parts[0] == "runs" && parts[2] == "otlp":
+            return try await otlp(Self.percentDecoded(parts[1]))
         default:
             return ReceiverResponder.plain(.notFound, "no such API endpoint: \(path)")
         }
@@ -90,6 +94,33 @@ struct ViewerAPI: Sendable {
             return out
         }
         guard !body.isEmpty else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private func otlp(_ runID: String?) async throws -> Response {
+        guard let runID, !runID.isEmpty else { return ReceiverResponder.plain(.badRequest, "a run id is needed") }
+        let store = self.store
+        let body: [UInt8]? = try await NIOThreadPool.singleton.runIfActive {
+            var encoder = OTLPJSONEncoder()
+            var out: [UInt8] = []
+            var seen = 0
+            func take() {
+                for line in encoder.takeLineBytes() {
+                    out.append(contentsOf: line)
+                    out.append(0x0A)
+                }
+            }
+            try StoreReader(directory: store).forEach(RecordFilter(runKey: runID)) { record in
+                seen += 1
+                try? encoder.add(json: record.payload)  // refused records are left out, as `export` does (it also says so on stderr)
+                take()
+                return true
+            }
+            encoder.finish()
+            take()
+            return seen > 0 ? out : nil
+        }
+        guard let body else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

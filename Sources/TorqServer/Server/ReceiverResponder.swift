@@ -7,7 +7,8 @@ import TorqLogStore
 import TorqOTLP
 
 /// Answers the receiver's requests: `POST /v1/traces`, `/v1/logs` (OTLP/HTTP,
-/// protobuf or JSON, optionally gzip) and `/v1/events` (JSONL).
+/// protobuf or JSON, optionally gzip) and `/v1/events` (JSONL); and, unless
+/// `--no-ui`, the viewer's pages (``ViewerPages``) and API (``ViewerAPI``).
 ///
 /// Each request goes through the same steps, and the first that fails
 /// answers: route (404, 405), token (401), a slot among the concurrent
@@ -48,17 +49,12 @@ struct ReceiverResponder: HTTPResponder {
     }
 
     func respond(to request: Request, context: ReceiverContext) async throws -> Response {
+        if viewer != nil, let file = ViewerPages.file(for: request.uri.path) {
+            if let refusal = viewerRefusal(request, what: "the viewer") { return refusal }
+            return ViewerPages.response(file)
+        }
         if let viewer, request.uri.path.hasPrefix("/api/") {
-            guard request.method == .get || request.method == .head else {
-                var response = Self.plain(.methodNotAllowed, "\(request.method.rawValue) \(request.uri.path): the API is read-only (GET)")
-                response.headers[.allow] = "GET"
-                return response
-            }
-            if let token, !token.accepts(request.headers[.authorization]) {
-                var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN")
-                response.headers[.wwwAuthenticate] = "Bearer"
-                return response
-            }
+            if let refusal = viewerRefusal(request, what: "the API") { return refusal }
             var query: [String: String] = [:]
             for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
             do {
@@ -97,6 +93,22 @@ struct ReceiverResponder: HTTPResponder {
             if error.status == .internalServerError { logger.error("\(request.uri.path): \(error.message)") }
             return Self.error(error, json: json)
         }
+    }
+
+    /// The answer refusing a request to the viewer (its pages or its API):
+    /// 405 to anything but GET or HEAD, 401 without the token; nil to go on.
+    private func viewerRefusal(_ request: Request, what: String) -> Response? {
+        guard request.method == .get || request.method == .head else {
+            var response = Self.plain(.methodNotAllowed, "\(request.method.rawValue) \(request.uri.path): \(what) is read-only (GET)")
+            response.headers[.allow] = "GET"
+            return response
+        }
+        if let token, !token.accepts(request.headers[.authorization]) {
+            var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return nil
     }
 
     private func handle(_ request: Request, endpoint: Endpoint) async throws -> Response {

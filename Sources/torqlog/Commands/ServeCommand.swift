@@ -19,6 +19,10 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
             does). A request is answered 200 only once its records are durable under --fsync; \
             one fdatasync serves every request waiting on it.
 
+            Unless --no-ui, it also serves a viewer for a browser, read-only and with no \
+            network access of its own: GET / (the runs), /runs/RUN, /tail (live events) and \
+            /overview, their files compiled into the binary, and the JSON API under /api/.
+
             GenAI spans (gen_ai.operation.name, OpenInference's openinference.span.kind) also \
             become the typed events telemetry and compliance count. Retried items (the same \
             trace and span id, the same log record or event id) are stored once, within a window \
@@ -64,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
     @Flag(help: "Leave closed WAL segments unsealed (seal them later with `torqlog seal`).")
     var noSeal = false
 
-    @Flag(help: "Serve no viewer API (GET /api/...): receive only.")
+    @Flag(help: "Serve no viewer (the pages /, /runs/..., /tail, /overview and the API GET /api/...): receive only.")
     var noUI = false
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))

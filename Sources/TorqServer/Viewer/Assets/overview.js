@@ -1,0 +1,94 @@
+// /overview: the store's figures (/api/summary, what `torqlog telemetry --format json`
+// prints) as cards, tables and small bar charts drawn here as SVG.
+import { el, svg, replace, getJSON, notice, duration, count, percent, time } from "./common.js";
+
+const status = document.getElementById("status");
+
+/**
+ * A horizontal bar chart: one row per item, bars proportional to `value(item)`.
+ * `series` gives one or more bars per row ({ value, label, className }).
+ */
+function barChart(title, items, name, series, format) {
+  if (!items.length) return el("p", { class: "muted" }, "none");
+  const ROW = 22 * series.length + 6;
+  const LABEL = 220;
+  const WIDTH = 420;
+  const max = Math.max(...items.flatMap((item) => series.map((s) => s.value(item) ?? 0)), 0) || 1;
+  const chart = svg("svg", { width: LABEL + WIDTH + 110, height: items.length * ROW + 4, role: "img", "aria-label": title });
+  chart.append(svg("title", {}, title));
+  items.forEach((item, row) => {
+    const y = row * ROW;
+    const label = name(item);
+    chart.append(svg("text", { x: LABEL - 8, y: y + 15, "text-anchor": "end" }, label.length > 32 ? label.slice(0, 31) + "…" : label));
+    series.forEach((s, k) => {
+      const value = s.value(item) ?? 0;
+      const yy = y + k * 22;
+      chart.append(svg("rect", { class: "bar " + (s.className ?? ""), x: LABEL, y: yy + 3, width: Math.max(1, (value / max) * WIDTH), height: 16, rx: 2 }),
+        svg("text", { class: "value", x: LABEL + (value / max) * WIDTH + 6, y: yy + 15 }, (s.label ? s.label + " " : "") + format(s.value(item))));
+    });
+  });
+  // The same figures as a table, for screen readers and for copying.
+  const table = el("table", { class: "grid visually-hidden" },
+    el("thead", {}, el("tr", {}, el("th", {}, "name"), series.map((s) => el("th", {}, s.label ?? "value")))),
+    el("tbody", {}, items.map((item) => el("tr", {}, el("td", {}, name(item)), series.map((s) => el("td", {}, format(s.value(item))))))));
+  return el("div", {}, chart, table);
+}
+
+function card(name, value) {
+  return el("div", { class: "card" }, el("div", { class: "value" }, value), el("div", { class: "name" }, name));
+}
+
+async function load() {
+  let summary;
+  try {
+    summary = await getJSON("/api/summary");
+  } catch (error) {
+    replace(status, notice(String(error.message), true));
+    return;
+  }
+  replace(document.getElementById("cards"),
+    card("events", count(summary.events)),
+    card("runs", (summary.runs.exact ? "" : "≈") + count(summary.runs.count)),
+    card("sessions", (summary.sessions.exact ? "" : "≈") + count(summary.sessions.count)),
+    card("errors", count(summary.errors)),
+    card("error rate", percent(summary.error_rate)),
+    card("tokens", count((summary.models ?? []).reduce((sum, m) => sum + (m.total_tokens ?? 0), 0))));
+
+  const types = summary.event_types ?? [];
+  const typeName = (t) => t.event_type ?? "(none)";
+  replace(document.getElementById("types"), barChart("Events by type", types, typeName, [{ value: (t) => t.events }], count));
+  const rated = types.filter((t) => t.error_rate !== null && t.error_rate !== undefined);
+  replace(document.getElementById("errors"), barChart("Error rate by type", rated, typeName, [{ value: (t) => t.error_rate, className: "error" }], percent));
+
+  const models = summary.models ?? [];
+  const modelName = (m) => m.other ? "(other)" : `${m.model_provider ?? "?"} / ${m.model_name ?? "?"}`;
+  replace(document.getElementById("tokens"), barChart("Tokens by model", models, modelName,
+    [{ value: (m) => m.prompt_tokens, label: "prompt" }, { value: (m) => m.completion_tokens, label: "completion", className: "alt" }], count));
+
+  const tools = (summary.tools ?? []).filter((t) => t.execution_time_ms);
+  const toolName = (t) => t.tool_name ?? "(none)";
+  replace(document.getElementById("tools"),
+    barChart("Tool latency (p50, p95, p99)", tools, toolName, [
+      { value: (t) => t.execution_time_ms.p50, label: "p50" },
+      { value: (t) => t.execution_time_ms.p95, label: "p95", className: "alt" },
+      { value: (t) => t.execution_time_ms.p99, label: "p99", className: "error" },
+    ], duration),
+    tools.length ? el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, ["tool", "calls", "errors", "error rate", "mean", "p50", "p95", "p99", "max"].map((h, k) => el("th", { scope: "col", class: k ? "num" : "" }, h)))),
+      el("tbody", {}, tools.map((t) => el("tr", {},
+        el("td", {}, toolName(t)), el("td", { class: "num" }, count(t.calls)), el("td", { class: "num" }, count(t.errors)),
+        el("td", { class: "num" }, percent(t.error_rate)),
+        ["mean", "p50", "p95", "p99", "max"].map((k) => el("td", { class: "num" }, duration(t.execution_time_ms[k])))))))
+      : null);
+
+  const store = document.getElementById("store");
+  const fact = (name, value) => store.append(el("dt", {}, name), el("dd", {}, value));
+  fact("records", count(summary.records));
+  fact("first event", time(summary.first_timestamp));
+  fact("last event", time(summary.last_timestamp));
+  fact("unparsable records", count(summary.unparsable));
+  fact("events without a run id", count(summary.events_without_run_id));
+  fact("events without a timestamp", count(summary.events_without_timestamp));
+}
+
+load();
