@@ -20,30 +20,54 @@ public enum RunIndex {
     /// - Throws: what the store's reader throws (damage, a segment removed while reading).
     public static func runs(_ store: StoreDirectory) throws -> [RunFigures] {
         let reader = try StoreReader(directory: store)
-        var merged: [RunFigures] = []
-        var position: [String: Int] = [:]
-        func merge(_ list: [RunFigures]) {
-            for r in list {
-                if let i = position[r.runID] {
-                    merged[i].merge(r)
-                } else {
-                    position[r.runID] = merged.count
-                    merged.append(r)
-                }
+        let segments = try reader.readableSegments()
+        // The sealed segments before the first WAL segment change only by
+        // compaction: their merged figures are kept, keyed by their identities.
+        let prefixCount = segments.firstIndex { $0.kind == .wal } ?? segments.count
+        var identities: [SealedSegmentIdentity] = []
+        for seg in segments[..<prefixCount] { identities.append(try reader.sealedIdentity(seg)) }
+        let storeKey = store.path
+        var merged: MergedFigures
+        if let kept = cache.withLock({ $0.merged[storeKey] }), kept.identities == identities {
+            merged = kept
+        } else {
+            merged = MergedFigures(identities: identities)
+            for (seg, identity) in zip(segments[..<prefixCount], identities) {
+                merged.merge(try sealedFigures(store, identity, path: seg.path))
             }
+            let done = merged
+            cache.withLock { $0.merged[storeKey] = done }
         }
-        var sealedBases = Set<UInt64>()
-        for seg in try reader.readableSegments() {
+        var sealedBases = Set(identities.map(\.base))
+        for seg in segments[prefixCount...] {
             switch seg.kind {
             case .sealed:
                 sealedBases.insert(seg.base)
-                merge(try sealedFigures(store, reader.sealedIdentity(seg), path: seg.path))
+                merged.merge(try sealedFigures(store, reader.sealedIdentity(seg), path: seg.path))
             case .wal:
-                merge(try walFigures(store, seg))
+                merged.merge(try walFigures(store, seg))
             }
         }
         removeOrphans(store, keeping: sealedBases)
-        return merged
+        return merged.runs
+    }
+
+    /// Figures merged over segments in order, and where each run is.
+    private struct MergedFigures {
+        var identities: [SealedSegmentIdentity]
+        var runs: [RunFigures] = []
+        var position: [String: Int] = [:]
+
+        mutating func merge(_ list: [RunFigures]) {
+            for r in list {
+                if let i = position[r.runID] {
+                    runs[i].merge(r)
+                } else {
+                    position[r.runID] = runs.count
+                    runs.append(r)
+                }
+            }
+        }
     }
 
     /// The figures of a sealed segment: from memory, its sidecar, or one scan (which writes the sidecar).
@@ -111,6 +135,7 @@ public enum RunIndex {
     private struct CacheState {
         var sealed: [CacheKey: RunSidecar] = [:]
         var wal: [CacheKey: WALFigures] = [:]
+        var merged: [String: MergedFigures] = [:]
     }
     private static let cache = Mutex(CacheState())
 

@@ -31,10 +31,23 @@ public struct RunQuery: Sendable, Equatable {
 
     /// The page of `runs` this query asks for, and whether runs follow it.
     public func page(_ runs: [RunFigures]) -> (runs: [RunFigures], more: Bool) {
-        let matching = runs.filter(matches)
-        let ordered = matching.sorted(by: Self.newerFirst)
+        // The first `n` in order by one pass, keeping them sorted: no sort of the whole list.
         let n = max(0, min(limit, Self.maxLimit))
-        return (Array(ordered.prefix(n)), ordered.count > n)
+        var top: [RunFigures] = []
+        top.reserveCapacity(n + 1)
+        var matching = 0
+        for r in runs where matches(r) {
+            matching += 1
+            if top.count == n, let last = top.last, !Self.newerFirst(r, last) { continue }
+            var lo = 0, hi = top.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Self.newerFirst(top[mid], r) { lo = mid + 1 } else { hi = mid }
+            }
+            top.insert(r, at: lo)
+            if top.count > n { top.removeLast() }
+        }
+        return (top, matching > n)
     }
 
     func matches(_ r: RunFigures) -> Bool {
