@@ -75,6 +75,16 @@ public final class StoreReader {
         return s
     }
 
+    /// What identifies the content of the sealed segment `seg`, from its
+    /// trailer and index (no data read): a file derived from the segment
+    /// (such as a run summary) that records it is stale once it differs,
+    /// e.g. after compaction rewrote or merged the segment.
+    package func sealedIdentity(_ seg: SegmentFile) throws -> SealedSegmentIdentity {
+        let s = try sealed(seg)
+        return SealedSegmentIdentity(base: s.base, endSequence: s.endSequence, recordCount: s.index.recordCount,
+                                     indexCRC: s.indexCRC, fileLength: s.fileLength)
+    }
+
     /// The segments readers read: ``segments`` without the leftovers of an
     /// interrupted merge (FORMAT.md §8.2). Reads the sealed segments' indexes.
     public func readableSegments() throws -> [SegmentFile] {
@@ -306,4 +316,26 @@ public struct StorePosition: Sendable, Hashable {
     public var offset: Int64
     /// Sequence number of the record at that offset.
     public var sequence: UInt64
+}
+
+/// The identity of a sealed segment's content (see ``StoreReader/sealedIdentity(_:)``).
+package struct SealedSegmentIdentity: Sendable, Hashable {
+    /// The base sequence (its name).
+    package var base: UInt64
+    /// The index's `end_sequence`.
+    package var endSequence: UInt64
+    /// Records in the segment.
+    package var recordCount: UInt64
+    /// The trailer's `index_crc`.
+    package var indexCRC: UInt32
+    /// The file's size in bytes.
+    package var fileLength: Int64
+
+    package init(base: UInt64, endSequence: UInt64, recordCount: UInt64, indexCRC: UInt32, fileLength: Int64) {
+        self.base = base
+        self.endSequence = endSequence
+        self.recordCount = recordCount
+        self.indexCRC = indexCRC
+        self.fileLength = fileLength
+    }
 }

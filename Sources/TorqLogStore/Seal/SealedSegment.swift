@@ -5,6 +5,8 @@ final class SealedSegment {
     let base: UInt64
     let index: SealedIndex
     let fileLength: Int64
+    /// The index's CRC-32C, from the trailer: it covers every block's checksum, so it changes with any rewrite.
+    let indexCRC: UInt32
     private let file: OwnedFile
 
     /// Opens `path`: reads the 48-byte trailer and the index it points to, checks both.
@@ -68,6 +70,7 @@ final class SealedSegment {
         self.base = base
         self.index = index
         self.fileLength = length
+        self.indexCRC = trailer.indexCRC
         self.file = file
     }
 

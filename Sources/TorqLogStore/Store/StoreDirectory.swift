@@ -70,6 +70,16 @@ public struct StoreDirectory: Sendable, Hashable {
         return byBase.values.sorted { $0.base < $1.base }
     }
 
+    /// Files named like a segment but with the extension `ext` (e.g. `runs`
+    /// for run summaries derived from a sealed segment), by base sequence.
+    package func derivedFiles(extension ext: String) throws -> [(base: UInt64, path: String)] {
+        try Filesystem.list(path).compactMap { name in
+            let suffix = "." + ext
+            guard name.hasSuffix(suffix), let base = SegmentName.parseSealed(String(name.dropLast(suffix.count)) + ".lz4") else { return nil }
+            return (base, file(name))
+        }.sorted { $0.base < $1.base }
+    }
+
     /// Fails with a clear error when no store exists here (readers never create one).
     public func requireExisting() throws {
         guard exists else {

@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TorqAnalysis
+import TorqEvents
 import TorqJSON
 import TorqLogStore
 
@@ -14,6 +15,9 @@ import TorqLogStore
 /// `telemetry`, `tail -f`), on NIO's blocking thread pool, never on the
 /// threads that answer requests:
 ///
+/// - `GET /api/runs?limit=&before=&before_run=&agent=&status=&q=&since=&until=` →
+///   `{"runs":[…],"next_before":…,"next_before_run":…}`: the runs, newest first,
+///   from the per-segment run summaries (``RunIndex``), never every event;
 /// - `GET /api/runs/{id}` → the run's summary (the `run` object of `trace --format json`);
 /// - `GET /api/runs/{id}/trace` → what `trace --format json` prints;
 /// - `GET /api/runs/{id}/events` → the run's events, JSONL, byte for byte as stored;
@@ -41,6 +45,8 @@ struct ViewerAPI: Sendable {
         switch parts.count {
         case 1 where parts[0] == "summary":
             return try await summary()
+        case 1 where parts[0] == "runs":
+            return try await runs(query)
         case 1 where parts[0] == "tail":
             return tail(run: query["run"], type: query["type"])
         case 2 where parts[0] == "runs":
@@ -54,6 +60,34 @@ struct ViewerAPI: Sendable {
         default:
             return ReceiverResponder.plain(.notFound, "no such API endpoint: \(path)")
         }
+    }
+
+    private func runs(_ parameters: [String: String]) async throws -> Response {
+        var query = RunQuery()
+        func time(_ name: String) -> Int64?? {
+            guard let text = parameters[name] else { return .some(nil) }
+            guard let t = RFC3339.parseNanoseconds(text) else { return nil }
+            return .some(t)
+        }
+        func text(_ name: String) -> String? { parameters[name] }  // the query is decoded already
+        if let limit = parameters["limit"] {
+            guard let n = Int(limit), n >= 1 else { return ReceiverResponder.plain(.badRequest, "limit must be a positive integer") }
+            query.limit = min(n, RunQuery.maxLimit)
+        }
+        for (name, keyPath) in [("before", \RunQuery.before), ("since", \RunQuery.since), ("until", \RunQuery.until)] {
+            guard let t = time(name) else { return ReceiverResponder.plain(.badRequest, "\(name) must be an RFC 3339 time") }
+            query[keyPath: keyPath] = t
+        }
+        query.beforeRun = text("before_run")
+        query.agent = text("agent")
+        query.status = text(EventField.status.key)  // the parameter is named after the field
+        query.text = text("q")
+        let store = self.store
+        let finalQuery = query
+        let body: String = try await NIOThreadPool.singleton.runIfActive {
+            RunQuery.json(finalQuery.page(try RunIndex.runs(store)))
+        }
+        return Self.json(body)
     }
 
     private enum RunView { case summary, trace }
