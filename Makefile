@@ -6,6 +6,8 @@
 #   make uninstall [PREFIX=...] [DESTDIR=]        removes exactly those files
 
 APT_PACKAGES := liblz4-dev lz4 libsimdjson-dev zlib1g-dev pkg-config libsqlite3-dev
+# For the tests only: the viewer's tests drive the pages in headless Chromium (selenium).
+TEST_APT_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_TEST_FLAGS ?=
 
@@ -34,7 +36,7 @@ MAN_BUILD_DIR := .build/plugins/GenerateManual/outputs/torqlog
 MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null)
 COMPLETION_BUILD_DIR := .build/completions
 
-.PHONY: deps demo test build release clean man completions install uninstall
+.PHONY: deps test-deps demo test build release clean man completions install uninstall
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -57,6 +59,18 @@ deps:
 	  || python3 -m pip install --quiet opentelemetry-sdk opentelemetry-exporter-otlp-proto-http 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages opentelemetry-sdk opentelemetry-exporter-otlp-proto-http 2>/dev/null || true
 
+test-deps: deps
+	@missing=""; for p in $(TEST_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@# The viewer's browser tests drive headless Chromium with selenium.
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages selenium 2>/dev/null || true
+
 release: deps
 	swift build -c release --product torqlog
 
@@ -66,7 +80,7 @@ demo: release
 build: deps
 	swift build
 
-test: deps
+test: test-deps
 	swift test $(SWIFT_TEST_FLAGS)
 	@# Smoke run of every benchmark on the debug build (exit status 2: the systems disagree on the event counts).
 	swift build --product torqlog-bench && swift build --product torqlog
