@@ -70,6 +70,14 @@ public enum RunIndex {
         }
     }
 
+    /// Makes (or checks) the sidecar of the sealed segment `segment` ahead of
+    /// the runs list, e.g. right after sealing it. Errors are left to the list.
+    public static func prepare(_ store: StoreDirectory, _ segment: SegmentFile) {
+        guard segment.kind == .sealed, let reader = try? StoreReader(directory: store),
+              let identity = try? reader.sealedIdentity(segment) else { return }
+        _ = try? sealedFigures(store, identity, path: segment.path)
+    }
+
     /// The figures of a sealed segment: from memory, its sidecar, or one scan (which writes the sidecar).
     static func sealedFigures(_ store: StoreDirectory, _ identity: SealedSegmentIdentity, path: String) throws -> [RunFigures] {
         let key = CacheKey(store: store.path, base: identity.base)

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import TorqAnalysis
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
@@ -41,8 +42,12 @@ package final class Receiver: Sendable {
         self.store = store
         self.logger = logger
         let state = self.state
-        let options = LogWriter.Options(segmentSize: configuration.segmentSize, durability: configuration.durability,
+        var options = LogWriter.Options(segmentSize: configuration.segmentSize, durability: configuration.durability,
                                         sealClosedSegments: configuration.sealClosedSegments)
+        if configuration.viewer {
+            // The runs list's summary of each new sealed segment, made while its pages are likely cached.
+            options.onSealed = { segment in RunIndex.prepare(store, segment) }
+        }
         committer = try StoreCommitter(
             directory: store, options: options, maxQueuedBytes: configuration.maxQueuedBytes,
             recentItems: configuration.recentItems,
