@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TorqAnalysis
@@ -118,6 +119,12 @@ package final class Receiver: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         state.group.withLock { $0 = serviceGroup }
+        if configuration.viewer {
+            // The runs list's summaries of segments sealed before this server (one scan of each
+            // that has none), made now rather than by the first request for the list.
+            let store = self.store
+            Task { _ = try? await NIOThreadPool.singleton.runIfActive { _ = try? RunIndex.runs(store) } }
+        }
         var runError: (any Error)?
         do {
             try await serviceGroup.run()
