@@ -129,6 +129,22 @@ struct RunIndexTests {
         #expect(try independentCount(store).count == after.count)
     }
 
+    @Test("after merging segments the figures are unchanged, and only the kept segments have sidecars")
+    func mergedSegments() throws {
+        let dir = TemporaryDirectory("runindex-merge")
+        let store = try makeStore(dir)
+        let before = try RunIndex.runs(store)
+        let writer = try LogWriter(directory: store, options: LogWriter.Options(durability: .never))
+        try writer.sealAll()
+        _ = try Compactor(writer: writer).merge(targetBytes: 1 << 30)
+        try writer.close()
+        let after = try RunIndex.runs(store)
+        #expect(after == before)
+        let sealed = try StoreReader(directory: store).segments.filter { $0.kind == .sealed }
+        #expect(try sidecars(store) == sealed.map { String(URL(fileURLWithPath: $0.path).lastPathComponent.dropLast(3)) + "runs" })
+        #expect(sealed.count == 1)
+    }
+
     @Test("paging with before and before_run lists every run exactly once, newest first; filters select")
     func pagingAndFilters() throws {
         let dir = TemporaryDirectory("runindex-page")
