@@ -28,13 +28,17 @@ public enum RunIndex {
         for seg in segments[..<prefixCount] { identities.append(try reader.sealedIdentity(seg)) }
         let storeKey = store.path
         var merged: MergedFigures
-        if let kept = cache.withLock({ $0.merged[storeKey] }), kept.identities == identities {
+        let kept = cache.withLock { $0.merged[storeKey] }
+        if let kept, kept.identities == identities {
             merged = kept
         } else {
-            merged = MergedFigures(identities: identities)
-            for (seg, identity) in zip(segments[..<prefixCount], identities) {
+            // Segments sealed since (the usual change) are merged onto what was kept; anything else starts over.
+            let extending = kept.map { identities.starts(with: $0.identities) } ?? false
+            merged = extending ? kept! : MergedFigures(identities: [])
+            for (seg, identity) in zip(segments[..<prefixCount], identities).dropFirst(merged.identities.count) {
                 merged.merge(try sealedFigures(store, identity, path: seg.path))
             }
+            merged.identities = identities
             let done = merged
             cache.withLock { $0.merged[storeKey] = done }
         }
