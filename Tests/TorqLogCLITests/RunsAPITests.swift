@@ -76,4 +76,38 @@ struct RunsAPITests {
             #expect(try server.terminate().succeeded)
         }
     }
+
+    @Test("serve writes the summary of each segment it seals; the list then reads sealed segments from them and agrees with an export")
+    func sealedByServe() throws {
+        try withTemporaryStore { source, _ in
+            let demo = try TorqlogBinary.run(["--dir", source, "demo", "--runs", "30"])
+            try #require(demo.succeeded, "demo: \(demo.summary)")
+            let lines = try TorqlogBinary.run(["--dir", source, "export"]).stdoutText.split(separator: "\n").map(String.init)
+            try withTemporaryStore { store, _ in
+                let server = try ServeProcess(store: store, ["--segment-size", "16384"])
+                for chunk in stride(from: 0, to: lines.count, by: 100) {
+                    #expect(try server.postEvents(Array(lines[chunk..<min(chunk + 100, lines.count)])).status == 200)
+                }
+                let names = { (ext: String) in ((try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []).filter { $0.hasSuffix(ext) }.sorted() }
+                // Sealing is in the background: wait until every sealed segment has its summary.
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline && (names(".lz4").isEmpty || names(".lz4").map { $0.dropLast(4) } != names(".runs").map { $0.dropLast(5) }) {
+                    usleep(50_000)
+                }
+                #expect(names(".lz4").count >= 2)
+                #expect(names(".lz4").map { $0.dropLast(4) } == names(".runs").map { $0.dropLast(5) })
+                let answer = try Self.get(server, "/api/runs?limit=1000")
+                let rows = try #require(foundationObject(answer.bodyText)?["runs"] as? [[String: Any]])
+                let expected = try Self.exportCount(store)
+                #expect(rows.count == expected.count && rows.count >= 30)
+                for row in rows {
+                    let id = try #require(row["run_id"] as? String)
+                    for key in ["events", "input_tokens", "output_tokens", "tool_calls", "errors"] {
+                        #expect(row[key] as? Int == expected[id]?[key] as? Int, "\(id) \(key)")
+                    }
+                }
+                #expect(try server.terminate().succeeded)
+            }
+        }
+    }
 }

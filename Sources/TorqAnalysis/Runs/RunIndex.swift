@@ -28,13 +28,17 @@ public enum RunIndex {
         for seg in segments[..<prefixCount] { identities.append(try reader.sealedIdentity(seg)) }
         let storeKey = store.path
         var merged: MergedFigures
-        if let kept = cache.withLock({ $0.merged[storeKey] }), kept.identities == identities {
+        let kept = cache.withLock { $0.merged[storeKey] }
+        if let kept, kept.identities == identities {
             merged = kept
         } else {
-            merged = MergedFigures(identities: identities)
-            for (seg, identity) in zip(segments[..<prefixCount], identities) {
+            // Segments sealed since (the usual change) are merged onto what was kept; anything else starts over.
+            let extending = kept.map { identities.starts(with: $0.identities) } ?? false
+            merged = extending ? kept! : MergedFigures(identities: [])
+            for (seg, identity) in zip(segments[..<prefixCount], identities).dropFirst(merged.identities.count) {
                 merged.merge(try sealedFigures(store, identity, path: seg.path))
             }
+            merged.identities = identities
             let done = merged
             cache.withLock { $0.merged[storeKey] = done }
         }
@@ -68,6 +72,14 @@ public enum RunIndex {
                 }
             }
         }
+    }
+
+    /// Makes (or checks) the sidecar of the sealed segment `segment` ahead of
+    /// the runs list, e.g. right after sealing it. Errors are left to the list.
+    public static func prepare(_ store: StoreDirectory, _ segment: SegmentFile) {
+        guard segment.kind == .sealed, let reader = try? StoreReader(directory: store),
+              let identity = try? reader.sealedIdentity(segment) else { return }
+        _ = try? sealedFigures(store, identity, path: segment.path)
     }
 
     /// The figures of a sealed segment: from memory, its sidecar, or one scan (which writes the sidecar).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import TorqEvents
 import TorqJSON
 import TorqLogStore
@@ -116,12 +117,13 @@ struct RunSidecar: Sendable, Equatable {
         return sidecar
     }
 
-    /// Writes the file (`.runs.tmp`, then renamed): a reader sees the old file, the new one, or none.
+    /// Writes the file (`.runs.PID.N.tmp`, then renamed): a reader sees the old file, the new one, or none.
     /// Failing to write is not an error (the figures are computed again next time); returns whether it was written.
     @discardableResult
     func save(_ store: StoreDirectory) -> Bool {
         let target = Self.path(store, base: segment.base)
-        let temporary = target + ".tmp"
+        // A name of its own: two threads may summarize the same segment at once.
+        let temporary = target + ".\(getpid()).\(Self.writes.add(1, ordering: .relaxed).newValue).tmp"
         let bytes = encoded()
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
@@ -136,6 +138,8 @@ struct RunSidecar: Sendable, Equatable {
         guard rename(temporary, target) == 0 else { unlink(temporary); return false }
         return true
     }
+
+    private static let writes = Atomic<Int>(0)
 
     private static func readFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -21,7 +21,8 @@ final class BackgroundSealer: Sendable {
     /// Set by `stop()`; the sealer checks it between blocks.
     let cancel = CancelFlag()
 
-    init(directory: StoreDirectory, retention: RetentionPolicy? = nil) throws(ThreadStartError) {
+    init(directory: StoreDirectory, retention: RetentionPolicy? = nil,
+         onSealed: (@Sendable (SegmentFile) -> Void)? = nil) throws(ThreadStartError) {
         let state = ConditionLock(State())
         let cancel = self.cancel
         let sealer = SegmentSealer(directory: directory)
@@ -31,6 +32,9 @@ final class BackgroundSealer: Sendable {
             do {
                 _ = try sealer.seal(next, cancel: cancel)
                 if let retention { _ = try retention.apply(Compactor(directory: directory)) }
+                if let onSealed, Filesystem.exists(directory.file(SegmentName.sealed(next.base))) {
+                    onSealed(SegmentFile(base: next.base, path: directory.file(SegmentName.sealed(next.base)), kind: .sealed))
+                }
             } catch is SealCancelled {
                 failure = nil
             } catch let e as StoreError {

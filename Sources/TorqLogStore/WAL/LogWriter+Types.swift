@@ -25,6 +25,12 @@ extension LogWriter {
         /// background `fdatasync` can fail while no append is in progress to
         /// report it.
         public var onFailure: (@Sendable (Failure) -> Void)?
+        /// Called on the sealing thread after a segment was sealed in the
+        /// background (and retention applied), with the sealed segment: for
+        /// data derived from sealed segments (the runs list's summaries). It
+        /// delays the next seal while it runs; it is not called for a seal
+        /// that failed or was abandoned.
+        public var onSealed: (@Sendable (SegmentFile) -> Void)?
 
         /// Default options.
         public init(segmentSize: Int = 64 << 20, durability: DurabilityPolicy = .defaultBatch,

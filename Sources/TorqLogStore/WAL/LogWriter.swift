@@ -113,7 +113,7 @@ public final class LogWriter: Sendable {
             } else {
                 self.syncer = nil
             }
-            self.sealer = options.sealClosedSegments ? try BackgroundSealer(directory: directory, retention: retention) : nil
+            self.sealer = options.sealClosedSegments ? try BackgroundSealer(directory: directory, retention: retention, onSealed: options.onSealed) : nil
         } catch {
             throw StoreError(error, path: directory.path)
         }

@@ -2,8 +2,10 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import TorqAnalysis
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
@@ -41,8 +43,12 @@ package final class Receiver: Sendable {
         self.store = store
         self.logger = logger
         let state = self.state
-        let options = LogWriter.Options(segmentSize: configuration.segmentSize, durability: configuration.durability,
+        var options = LogWriter.Options(segmentSize: configuration.segmentSize, durability: configuration.durability,
                                         sealClosedSegments: configuration.sealClosedSegments)
+        if configuration.viewer {
+            // The runs list's summary of each new sealed segment, made while its pages are likely cached.
+            options.onSealed = { segment in RunIndex.prepare(store, segment) }
+        }
         committer = try StoreCommitter(
             directory: store, options: options, maxQueuedBytes: configuration.maxQueuedBytes,
             recentItems: configuration.recentItems,
@@ -113,6 +119,12 @@ package final class Receiver: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         state.group.withLock { $0 = serviceGroup }
+        if configuration.viewer {
+            // The runs list's summaries of segments sealed before this server (one scan of each
+            // that has none), made now rather than by the first request for the list.
+            let store = self.store
+            Task { _ = try? await NIOThreadPool.singleton.runIfActive { _ = try? RunIndex.runs(store) } }
+        }
         var runError: (any Error)?
         do {
             try await serviceGroup.run()

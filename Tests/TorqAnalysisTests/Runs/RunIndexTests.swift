@@ -10,10 +10,10 @@ import TorqTestSupport
 @Suite("RunIndex: per-run figures from sidecars")
 struct RunIndexTests {
     /// A store of `events` sample events in small segments: sealed ones, then the active WAL.
-    private func makeStore(_ dir: TemporaryDirectory, events: Int = 6000) throws -> StoreDirectory {
+    private func makeStore(_ dir: TemporaryDirectory, events: Int = 6000, seed: UInt64 = 11) throws -> StoreDirectory {
         let store = StoreDirectory(dir.file("store"))
         let writer = try LogWriter(directory: store, options: LogWriter.Options(segmentSize: 128 << 10, durability: .never))
-        var workload = SampleWorkload(seed: 11, defectRate: 0)
+        var workload = SampleWorkload(seed: seed, defectRate: 0)
         for _ in 0..<(events / 500) {
             var batch = RecordBatch()
             for _ in 0..<500 {
@@ -127,6 +127,35 @@ struct RunIndexTests {
         #expect(!after.contains { $0.runID == victim })
         #expect(after == before.filter { $0.runID != victim })
         #expect(try independentCount(store).count == after.count)
+    }
+
+    @Test("after merging segments the figures are unchanged, and only the kept segments have sidecars")
+    func mergedSegments() throws {
+        let dir = TemporaryDirectory("runindex-merge")
+        let store = try makeStore(dir)
+        let before = try RunIndex.runs(store)
+        let writer = try LogWriter(directory: store, options: LogWriter.Options(durability: .never))
+        try writer.sealAll()
+        _ = try Compactor(writer: writer).merge(targetBytes: 1 << 30)
+        try writer.close()
+        let after = try RunIndex.runs(store)
+        #expect(after == before)
+        let sealed = try StoreReader(directory: store).segments.filter { $0.kind == .sealed }
+        #expect(try sidecars(store) == sealed.map { String(URL(fileURLWithPath: $0.path).lastPathComponent.dropLast(3)) + "runs" })
+        #expect(sealed.count == 1)
+    }
+
+    @Test("as the store grows (the active WAL, then new sealed segments), the figures follow it")
+    func growingStore() throws {
+        let dir = TemporaryDirectory("runindex-grow")
+        let store = try makeStore(dir, events: 3000)
+        let first = try RunIndex.runs(store)
+        #expect(first.count == (try independentCount(store)).count)
+        _ = try makeStore(dir, events: 3000, seed: 12)  // the same directory: appended
+        let second = try RunIndex.runs(store)
+        let expected = try independentCount(store)
+        #expect(second.count == expected.count && second.count > first.count)
+        for r in second { #expect(r == expected[r.runID], "\(r.runID)") }
     }
 
     @Test("paging with before and before_run lists every run exactly once, newest first; filters select")
