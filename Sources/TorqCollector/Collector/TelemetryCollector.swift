@@ -125,8 +125,10 @@ public final class TelemetryCollector: Sendable {
         do {
             worker = try Worker(name: "torqlog-flush", capacity: 1) { _ in loop.run() }
         } catch {
-            try? sink.close()
-            throw TelemetryError(.outOfMemory, "cannot start the collector's flusher thread: \(error)")
+            // Nothing was recorded yet; a failure to close the sink is reported with the cause, not dropped.
+            var message = "cannot start the collector's flusher thread: \(error)"
+            do { try sink.close() } catch let closing { message += "; closing the sink also failed: \(closing)" }
+            throw TelemetryError(.outOfMemory, message)
         }
         worker.submit(())
         flusher.withLock { $0 = worker }
