@@ -96,7 +96,10 @@ def main():
         out["injected_tail"] = injected()
 
         driver.get(base + "/overview")
-        time.sleep(1.0)
+        wait.until(lambda d: "compliance score" in d.find_element(By.ID, "compliance").text)
+        wait.until(lambda d: "segments" in d.find_element(By.ID, "store").text)
+        out["overview_compliance"] = driver.find_element(By.ID, "compliance").text
+        out["overview_store"] = driver.find_element(By.ID, "store").text
         driver.save_screenshot(os.path.join(shots, "overview.png"))
         try:
             out["console_errors"] = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]

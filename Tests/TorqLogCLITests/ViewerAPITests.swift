@@ -52,6 +52,26 @@ struct ViewerAPITests {
         }
     }
 
+    @Test("compliance answers what compliance --format json prints; store has the figures of info --format json")
+    func complianceAndStore() throws {
+        try withDemoStore { server, store, _ in
+            let compliance = try TorqlogBinary.run(["--dir", store, "compliance", "--format", "json"])
+            let apiCompliance = try Self.get(server, "/api/compliance")
+            #expect(apiCompliance.status == 200 && apiCompliance.header("content-type") == "application/json")
+            #expect(apiCompliance.bodyText == compliance.stdoutText)
+
+            let info = try #require(foundationObject(try TorqlogBinary.run(["--dir", store, "info", "--format", "json"]).stdoutText))
+            let facts = try #require(foundationObject(try Self.get(server, "/api/store").bodyText))
+            for key in ["events", "runs", "events_without_run", "bytes_on_disk", "payload_bytes", "sealed_bytes", "sealed_jsonl_bytes",
+                        "first_event_time", "last_event_time"] {
+                #expect("\(facts[key] ?? "nil")" == "\(info[key] ?? "nil")", "\(key)")
+            }
+            #expect(NSDictionary(dictionary: facts["types"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: info["types"] as? [String: Any] ?? ["": 0]))
+            let names = { (o: [String: Any]) in (o["segments"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+            #expect(!names(facts).isEmpty && names(facts) == names(info))
+        }
+    }
+
     @Test("an unknown run is 404, a POST to the API 405, an unknown endpoint 404; a run id is percent-decoded")
     func errors() throws {
         try withDemoStore { server, _, runID in

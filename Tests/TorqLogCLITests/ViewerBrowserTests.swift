@@ -56,6 +56,8 @@ struct ViewerBrowserTests {
                 #expect(seen[key] as? Bool == false, "\(key): injected markup ran or was inserted")
             }
             #expect(seen["tail_shows_event"] as? Bool == true && seen["tail_post_status"] as? Int == 200, "the live tail showed the written event")
+            #expect((seen["overview_compliance"] as? String ?? "").contains("compliance score"), "the overview shows the compliance score")
+            #expect((seen["overview_store"] as? String ?? "").contains("bytes on disk"), "the overview shows the store's facts")
             for name in ["runs.png", "run.png", "tail.png", "overview.png"] {
                 #expect(FileManager.default.fileExists(atPath: shots + "/" + name), "screenshot \(name)")
             }

@@ -47,6 +47,10 @@ struct ViewerAPI: Sendable {
             return try await summary()
         case 1 where parts[0] == "runs":
             return try await runs(query)
+        case 1 where parts[0] == "store":
+            return try await storeFacts()
+        case 1 where parts[0] == "compliance":
+            return try await compliance()
         case 1 where parts[0] == "tail":
             return tail(run: query["run"], type: query["type"])
         case 2 where parts[0] == "runs":
@@ -156,6 +160,48 @@ struct ViewerAPI: Sendable {
         }
         guard let body else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The store's facts, with the keys of `info --format json`: events, runs,
+    /// bytes on disk, first and last event, types, retention, sealed bytes and
+    /// their JSONL size, the compression ratio, and the segments.
+    private func storeFacts() async throws -> Response {
+        let store = self.store
+        let text: String = try await NIOThreadPool.singleton.runIfActive {
+            let s = try StoreStatistics(StoreReader(directory: store))
+            let retention = try RetentionPolicy.load(store)
+            func time(_ ns: Int64?) -> OrderedJSON { ns.map { .string(RFC3339.format(nanoseconds: $0, fractionDigits: 6)) } ?? .null }
+            let ratio: OrderedJSON = s.sealedJSONLBytes > 0 ? .number(Double(s.sealedBytes) / Double(s.sealedJSONLBytes)) : .null
+            let segments: [OrderedJSON] = s.segments.map { segment in
+                var fields: [(String, OrderedJSON)] = [
+                    ("name", .string(segment.name)), ("kind", .string(segment.isSealed ? "sealed" : "wal")), ("active", .bool(segment.isActive)),
+                    ("base_sequence", .int(Int(segment.baseSequence))), ("events", .int(segment.records)), ("bytes", .int(Int(segment.bytes))),
+                ]
+                if segment.isSealed { fields.append(("jsonl_bytes", .int(Int(segment.jsonlBytes)))) }
+                return .object(fields)
+            }
+            return OrderedJSON.object([
+                ("directory", .string(store.path)), ("events", .int(s.records)), ("runs", .int(s.runs)),
+                ("events_without_run", .int(s.recordsWithoutRun)),
+                ("bytes_on_disk", .int(Int(s.bytesOnDisk))), ("payload_bytes", .int(Int(s.payloadBytes))),
+                ("first_event_time", time(s.firstTime)), ("last_event_time", time(s.lastTime)),
+                ("types", .object(s.types.keys.sorted().map { ($0, .int(s.types[$0] ?? 0)) })),
+                ("retention_days", retention?.maxAgeNanoseconds.map { .number(Double($0) / 86_400e9) } ?? .null),
+                ("retention_max_bytes", retention?.maxBytes.map { .int(Int($0)) } ?? .null),
+                ("sealed_bytes", .int(Int(s.sealedBytes))), ("sealed_jsonl_bytes", .int(Int(s.sealedJSONLBytes))),
+                ("compression_ratio", ratio), ("segments", .array(segments)),
+            ]).rendered(pretty: false) + "\n"
+        }
+        return Self.json(text)
+    }
+
+    /// What `compliance --format json` prints for the store.
+    private func compliance() async throws -> Response {
+        let store = self.store
+        let text: String = try await NIOThreadPool.singleton.runIfActive {
+            try ComplianceScanner(filter: RecordFilter()).scan([.store(store.path)]).json() + "\n"
+        }
+        return Self.json(text)
     }
 
     private func summary() async throws -> Response {

@@ -196,7 +196,9 @@ export function show(value) {
 <h2>Error rate by type</h2><div class="chart" id="errors"></div>
 <h2>Tokens by model</h2><div class="chart" id="tokens"></div>
 <h2>Tool latency</h2><div class="chart" id="tools"></div>
+<h2>Compliance</h2><div id="compliance"><p class="muted">Checking every event against the schema…</p></div>
 <h2>Store</h2><dl class="facts" id="store"></dl>
+<h2>Segments</h2><div class="chart" id="segments"></div>
 </main>
 </body>
 </html>
@@ -204,7 +206,9 @@ export function show(value) {
 """#),
         "overview.js": ("text/javascript; charset=utf-8", #"""
 // /overview: the store's figures (/api/summary, what `torqlog telemetry --format json`
-// prints) as cards, tables and small bar charts drawn here as SVG.
+// prints) as cards, tables and small bar charts drawn here as SVG; the compliance
+// score with the fields that fail (/api/compliance, as `torqlog compliance --format json`);
+// the store's facts (/api/store: segments, bytes on disk, compression, retention).
 import { el, svg, replace, getJSON, notice, duration, count, percent, time } from "./common.js";
 
 const status = document.getElementById("status");
@@ -294,6 +298,72 @@ async function load() {
   fact("unparsable records", count(summary.unparsable));
   fact("events without a run id", count(summary.events_without_run_id));
   fact("events without a timestamp", count(summary.events_without_timestamp));
+  loadStore(fact);
+  loadCompliance();
+}
+
+function bytes(n) {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = n, unit = 0;
+  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
+  return (unit ? value.toFixed(1) : String(value)) + " " + units[unit];
+}
+
+async function loadStore(fact) {
+  let facts;
+  try {
+    facts = await getJSON("/api/store");
+  } catch (error) {
+    fact("store", String(error.message));
+    return;
+  }
+  const segments = facts.segments ?? [];
+  const sealed = segments.filter((s) => s.kind === "sealed");
+  fact("segments", `${count(segments.length)} (${count(sealed.length)} sealed, ${count(segments.length - sealed.length)} WAL)`);
+  fact("bytes on disk", bytes(facts.bytes_on_disk));
+  fact("compression", facts.compression_ratio === null ? "nothing sealed yet"
+    : `${bytes(facts.sealed_bytes)} sealed for ${bytes(facts.sealed_jsonl_bytes)} of JSONL (${(facts.compression_ratio * 100).toFixed(1)}%)`);
+  fact("retention", facts.retention_days === null && facts.retention_max_bytes === null ? "none (everything is kept)"
+    : [facts.retention_days === null ? null : `${facts.retention_days} days`, facts.retention_max_bytes === null ? null : bytes(facts.retention_max_bytes)]
+      .filter(Boolean).join(", "));
+  replace(document.getElementById("segments"), barChart("Segments by size", segments, (s) => `${s.name}${s.active ? " (active)" : ""}`,
+    [{ value: (s) => s.bytes, className: "" }], bytes));
+}
+
+async function loadCompliance() {
+  const target = document.getElementById("compliance");
+  let report;
+  try {
+    report = await getJSON("/api/compliance");
+  } catch (error) {
+    replace(target, notice(String(error.message), true));
+    return;
+  }
+  // The fields that fail: invalid or missing where required, worst first.
+  const failing = [];
+  for (const [type, fields] of Object.entries(report.fields ?? {})) {
+    for (const [field, f] of Object.entries(fields)) {
+      const bad = (f.events ?? 0) - (f.valid ?? 0);
+      if (f.requirement === "required" && bad > 0) failing.push({ type, field, bad, missing: f.missing ?? 0, events: f.events ?? 0 });
+    }
+  }
+  failing.sort((a, b) => b.bad - a.bad);
+  replace(target,
+    el("div", { class: "cards" },
+      card("compliance score", percent(report.compliance_score)),
+      card("compliant events", `${count(report.compliant_events)} of ${count(report.total_events)}`),
+      card("required", percent(report.required_score) + (report.meets_requirement ? " (met)" : " (not met)"))),
+    failing.length
+      ? el("table", { class: "grid" },
+        el("thead", {}, el("tr", {}, ["event type", "field", "failing", "of which missing", "events"].map((h, k) => el("th", { scope: "col", class: k > 1 ? "num" : "" }, h)))),
+        el("tbody", {}, failing.slice(0, 20).map((f) => el("tr", {},
+          el("td", {}, f.type), el("td", { class: "mono" }, f.field), el("td", { class: "num error" }, count(f.bad)),
+          el("td", { class: "num" }, count(f.missing)), el("td", { class: "num" }, count(f.events))))))
+      : el("p", { class: "muted" }, "No required field fails."),
+    (report.recommendations ?? []).length
+      ? el("ul", {}, report.recommendations.slice(0, 10).map((r) => el("li", {}, r)))
+      : null);
 }
 
 load();
