@@ -159,6 +159,8 @@ struct FieldNameLiteralTests {
                   reason: "a status value (\"success\"), not the boolean field"),
         Allowance(path: "Sources/torqlog/Commands/InfoCommand.swift", snippet: #"{\"name\":"#, names: ["name", "kind"],
                   reason: "keys of the store's segment listing (torqlog info --format json), not event fields"),
+        Allowance(path: "Sources/TorqServer/API/ViewerAPI.swift", snippet: #"("name", .string(segment.name)), ("kind","#, names: ["name", "kind"],
+                  reason: "keys of the store's segment listing (GET /api/store, as torqlog info --format json), not event fields"),
         Allowance(path: "Sources/torqlog/Commands/IngestCommand.swift", snippet: #"valueName: "name""#, names: ["name"],
                   reason: "the --redact-field option's value name in the help"),
         Allowance(path: "Sources/TorqOTLP/Mapping/OTLPProtoField.swift", snippet: nil, names: ["trace_id", "span_id", "parent_span_id"],
