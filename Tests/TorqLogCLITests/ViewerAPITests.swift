@@ -90,6 +90,20 @@ struct ViewerAPITests {
         try withDemoStore(["--token", "t0ken"]) { (server: ServeProcess, _: String, _: String) throws in
             #expect(try Self.get(server, "/api/summary").status == 401)
             #expect(try Self.get(server, "/api/summary", headers: [("Authorization", "Bearer t0ken")]).status == 200)
+            // A browser: the page opened once with ?token= sets an HttpOnly cookie and comes back without it.
+            let opened = try Self.get(server, "/overview?token=t0ken")
+            #expect(opened.status == 303 && opened.header("location") == "/overview", "\(opened)")
+            let cookie = opened.header("set-cookie") ?? ""
+            #expect(cookie.hasPrefix("torqlog_token=t0ken;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+            #expect(try Self.get(server, "/api/summary", headers: [("Cookie", "other=1; torqlog_token=t0ken")]).status == 200)
+            #expect(try Self.get(server, "/overview", headers: [("Cookie", "torqlog_token=t0ken")]).status == 200)
+            #expect(try Self.get(server, "/api/summary", headers: [("Cookie", "torqlog_token=wrong")]).status == 401)
+            #expect(try Self.get(server, "/overview?token=wrong").status == 401, "a wrong token sets no cookie")
+            // The cookie opens the read-only viewer only: writing still needs the header.
+            let post = try RawHTTPConnection.request(port: server.port, "POST", "/v1/events",
+                                                     headers: [("Content-Type", "application/x-ndjson"), ("Cookie", "torqlog_token=t0ken")],
+                                                     body: Array("{\"a\":1}\n".utf8))
+            #expect(post.status == 401)
         }
         try withDemoStore(["--no-ui"]) { (server: ServeProcess, _: String, _: String) throws in
             #expect(try Self.get(server, "/api/summary").status == 404)

@@ -103,8 +103,16 @@ struct ReceiverResponder: HTTPResponder {
             response.headers[.allow] = "GET"
             return response
         }
-        if let token, !token.accepts(request.headers[.authorization]) {
-            var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN")
+        if let token, !token.accepts(request.headers[.authorization]), !token.acceptsCookie(request.headers[.cookie]) {
+            // A page opened once as PATH?token=T: the browser keeps the token as
+            // an HttpOnly cookie and comes back to PATH without it.
+            if let given = request.uri.queryParameters["token"], token.matches(Array(String(given).utf8)) {
+                var response = Response(status: .seeOther)
+                response.headers[.location] = request.uri.path
+                response.headers[.setCookie] = "\(BearerToken.cookieName)=\(given); Path=/; HttpOnly; SameSite=Strict"
+                return response
+            }
+            var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN (in a browser, open the page once with ?token=TOKEN)")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
