@@ -15,41 +15,39 @@ extension ItemKey {
 
     /// ``event(id:)`` from the id's UTF-8 bytes.
     package static func event(idBytes: some Sequence<UInt8>) -> ItemKey {
-        var hash = StableHash()
-        hash.add(Array("event".utf8))
-        hash.add(idBytes)
-        let (high, low) = hash.value128
-        return ItemKey(high: high, low: low)
+        hashed("event") { $0.add(idBytes) }
     }
 
     /// A JSONL line's key without an event id: a 128-bit hash of its bytes.
     package static func content(line: some Sequence<UInt8>) -> ItemKey {
-        var hash = StableHash()
-        hash.add(Array("line".utf8))
-        hash.add(line)
-        let (high, low) = hash.value128
-        return ItemKey(high: high, low: low)
+        hashed("line") { $0.add(line) }
     }
 
     /// A log record's key without an event id: a 128-bit hash of the record's
     /// serialized protobuf bytes and its resource's.
     static func content(record: [UInt8], resource: [UInt8]) -> ItemKey {
-        var hash = StableHash()
-        hash.add(Array("record".utf8))
-        hash.add(record)
-        hash.add(resource)
-        let (high, low) = hash.value128
-        return ItemKey(high: high, low: low)
+        hashed("record") { hash in
+            hash.add(record)
+            hash.add(resource)
+        }
     }
 
     /// The key of batch `batch` from producer `producer` (a `torqlog ingest` or
     /// a collector writing through the server): a resent batch is known, while
     /// equal lines in it stay distinct records, as in a store written directly.
     package static func producerBatch(_ producer: String, batch: UInt64) -> ItemKey {
+        hashed("producer") { hash in
+            hash.add(Array(producer.utf8))
+            hash.add(batch)
+        }
+    }
+
+    /// A 128-bit key: the kind's `tag`, then what `fill` adds (the tags keep
+    /// keys of different kinds apart even for equal bytes).
+    private static func hashed(_ tag: String, _ fill: (inout StableHash) -> Void) -> ItemKey {
         var hash = StableHash()
-        hash.add(Array("producer".utf8))
-        hash.add(Array(producer.utf8))
-        hash.add(batch)
+        hash.add(Array(tag.utf8))
+        fill(&hash)
         let (high, low) = hash.value128
         return ItemKey(high: high, low: low)
     }

@@ -78,9 +78,7 @@ struct ReceiverResponder: HTTPResponder {
             return response
         }
         if let token, !token.accepts(request.headers[.authorization]) {
-            var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN")
-            response.headers[.wwwAuthenticate] = "Bearer"
-            return response
+            return Self.unauthorized("a bearer token is required: Authorization: Bearer TOKEN")
         }
         guard requests.take(1) else {
             return overloaded("\(configuration.maxConcurrentRequests) requests are being handled already")
@@ -112,9 +110,7 @@ struct ReceiverResponder: HTTPResponder {
                 response.headers[.setCookie] = "\(BearerToken.cookieName)=\(given); Path=/; HttpOnly; SameSite=Strict"
                 return response
             }
-            var response = Self.plain(.unauthorized, "a bearer token is required: Authorization: Bearer TOKEN (in a browser, open the page once with ?token=TOKEN)")
-            response.headers[.wwwAuthenticate] = "Bearer"
-            return response
+            return Self.unauthorized("a bearer token is required: Authorization: Bearer TOKEN (in a browser, open the page once with ?token=TOKEN)")
         }
         return nil
     }
@@ -257,6 +253,13 @@ struct ReceiverResponder: HTTPResponder {
     }
 
     // MARK: - Responses
+
+    /// 401 with `WWW-Authenticate: Bearer`.
+    static func unauthorized(_ message: String) -> Response {
+        var response = plain(.unauthorized, message)
+        response.headers[.wwwAuthenticate] = "Bearer"
+        return response
+    }
 
     static func plain(_ status: HTTPResponse.Status, _ message: String) -> Response {
         var buffer = ByteBuffer()
