@@ -91,7 +91,9 @@ let package = Package(
             dependencies: [
                 "TorqEvents", "TorqLogStore", "TorqJSON", "CSimdJSON",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            // The HTML trace page's style and script, compiled in as TraceAssets.swift.
+            exclude: ["TraceView/Assets"]
         ),
         // The OTLP protobuf types (opentelemetry-proto v1.10.0), generated once
         // by scripts/generate-otlp.sh and committed; `package` visibility.

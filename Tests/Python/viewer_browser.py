@@ -4,8 +4,10 @@
 Usage: viewer_browser.py BASE_URL RUN_ID HOSTILE_RUN_ID SCREENSHOT_DIR
 
 It loads `/` (the runs), `/runs/RUN_ID` (the waterfall: clicks the first span),
-`/runs/HOSTILE_RUN_ID` (a run whose fields hold markup and script), and `/tail`
-(posts an event with hostile fields to /v1/events and waits for it to appear),
+`/runs/HOSTILE_RUN_ID` (a run whose fields hold markup and script), its static
+trace page (`/api/runs/HOSTILE_RUN_ID/trace?format=html`: hovers a span), `/tail`
+(posts an event with hostile fields to /v1/events and waits for it to appear) and
+`/overview` (the events-over-time chart, the compliance score, the store),
 saves a screenshot of each page, and prints one JSON object with what it saw:
 the run ids listed, the waterfall's row count, the selected span's title, the
 first contentful paint of the run page, whether the tail showed the event, and
@@ -22,6 +24,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -78,6 +81,19 @@ def main():
         out["hostile_text_shown"] = "<script>" in driver.find_element(By.TAG_NAME, "body").text
         out["injected_hostile_run"] = injected()
 
+        # The static trace page (trace --format html, its script and style linked under the CSP):
+        # hovering a span shows its details, hostile fields stay text.
+        driver.get(base + "/api/runs/" + urllib.request.quote(hostile_run, safe="") + "/trace?format=html")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "svg g.span"))
+        span = driver.find_elements(By.CSS_SELECTOR, "svg g.span")[-1]
+        ActionChains(driver).move_to_element(span).perform()
+        wait.until(lambda d: d.find_element(By.ID, "tip").is_displayed())
+        out["static_tip_text"] = driver.find_element(By.ID, "tip").text
+        out["static_styled"] = driver.execute_script(
+            "return getComputedStyle(document.getElementById('tip')).position === 'fixed'"
+            " && getComputedStyle(document.querySelector('svg .label') || document.body).fill !== ''")
+        out["injected_static"] = injected()
+
         # The live tail: an event written now appears, its hostile fields as text.
         driver.get(base + "/tail")
         wait.until(lambda d: "onnect" not in d.find_element(By.ID, "state").text or d.find_element(By.ID, "state").text == "")
@@ -98,6 +114,8 @@ def main():
         driver.get(base + "/overview")
         wait.until(lambda d: "compliance score" in d.find_element(By.ID, "compliance").text)
         wait.until(lambda d: "segments" in d.find_element(By.ID, "store").text)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline svg g.column"))
+        out["overview_timeline_columns"] = len(driver.find_elements(By.CSS_SELECTOR, "#timeline svg g.column"))
         out["overview_compliance"] = driver.find_element(By.ID, "compliance").text
         out["overview_store"] = driver.find_element(By.ID, "store").text
         driver.save_screenshot(os.path.join(shots, "overview.png"))

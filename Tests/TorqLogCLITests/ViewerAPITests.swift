@@ -110,6 +110,81 @@ struct ViewerAPITests {
         }
     }
 
+    @Test("a token with bytes a cookie cannot hold (space, ;, %, quote, non-ASCII) still opens the viewer through its cookie")
+    func awkwardTokenCookie() throws {
+        let awkward = "a b;c%d\"é,\\z"
+        try withDemoStore(["--token", awkward]) { (server: ServeProcess, _: String, _: String) throws in
+            let query = awkward.utf8.map { String(format: "%%%02X", $0) }.joined()
+            let opened = try Self.get(server, "/tail?token=\(query)")
+            #expect(opened.status == 303 && opened.header("location") == "/tail", "\(opened)")
+            let setCookie = try #require(opened.header("set-cookie"))
+            let pair = try #require(setCookie.split(separator: ";").first.map(String.init))
+            // RFC 6265 cookie-octets only: what a browser keeps and sends back unchanged.
+            let value = pair.dropFirst("torqlog_token=".count)
+            #expect(pair.hasPrefix("torqlog_token=") && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !"\",;\\".utf8.contains($0) }, "\(setCookie)")
+            #expect(try Self.get(server, "/api/summary", headers: [("Cookie", pair)]).status == 200)
+            #expect(try Self.get(server, "/api/summary", headers: [("Cookie", "torqlog_token=a%20b")]).status == 401)
+            #expect(try Self.get(server, "/api/summary", headers: [("Cookie", "torqlog_token=%zz")]).status == 401)
+            #expect(try Self.get(server, "/api/summary", headers: [("Authorization", "Bearer \(awkward)")]).status == 200)
+        }
+    }
+
+    @Test("trace?format=html is the trace page with its style and script linked (no inline code) under the CSP; svg as trace --format svg")
+    func traceFormats() throws {
+        try withDemoStore { server, store, runID in
+            let page = try Self.get(server, "/api/runs/\(runID)/trace?format=html")
+            #expect(page.status == 200 && page.header("content-type") == "text/html; charset=utf-8")
+            #expect(page.header("content-security-policy") == "default-src 'self'")
+            #expect(!page.bodyText.contains("<script>") && !page.bodyText.contains("<style"))
+            #expect(page.bodyText.contains("<script src=\"/assets/trace.js\" defer></script>"))
+            let cli = try TorqlogBinary.run(["--dir", store, "trace", runID, "--format", "html"])
+            #expect(cli.succeeded && cli.stdoutText.contains("<script>"), "the command's page is one file that works alone")
+            // The same drawing, but for its <style> (linked from the page, as waterfall.css).
+            let drawing = { (page: String) in (page.components(separatedBy: "<defs>").last ?? "").components(separatedBy: "</svg>").first ?? "" }
+            #expect(!drawing(page.bodyText).isEmpty && drawing(page.bodyText) == drawing(cli.stdoutText))
+            #expect(page.bodyText.contains("<link rel=\"stylesheet\" href=\"/assets/waterfall.css\">") && cli.stdoutText.contains("<style>"))
+            for (name, type) in [("trace.js", "text/javascript; charset=utf-8"), ("trace.css", "text/css; charset=utf-8"), ("waterfall.css", "text/css; charset=utf-8")] {
+                let file = try Self.get(server, "/assets/\(name)")
+                #expect(file.status == 200 && file.header("content-type") == type && !file.bodyText.isEmpty)
+            }
+            let drawn = try Self.get(server, "/api/runs/\(runID)/trace?format=svg")
+            let svgCLI = try TorqlogBinary.run(["--dir", store, "trace", runID, "--format", "svg"])
+            #expect(drawn.status == 200 && drawn.header("content-type") == "image/svg+xml")
+            #expect(drawn.header("content-security-policy") == "default-src 'none'; style-src 'unsafe-inline'", "no script runs in the drawing")
+            #expect(drawn.bodyText == svgCLI.stdoutText)
+            #expect(try Self.get(server, "/api/runs/\(runID)/trace?format=pdf").status == 400)
+            #expect(try Self.get(server, "/api/runs/no-such-run/trace?format=html").status == 404)
+        }
+    }
+
+    @Test("/api/timeline counts every event once, by its time, with its failures; bad parameters are 400")
+    func timeline() throws {
+        try withDemoStore { server, store, _ in
+            let events = try storeEvents(store)
+            let answer = try Self.get(server, "/api/timeline?buckets=7")
+            #expect(answer.status == 200 && answer.header("content-type") == "application/json")
+            let object = try #require(foundationObject(answer.bodyText))
+            let buckets = try #require(object["buckets"] as? [[String: Any]])
+            #expect(!buckets.isEmpty && buckets.count <= 7)
+            let total = buckets.map { $0["events"] as? Int ?? -1 }.reduce(0, +)
+            let timed = events.filter { $0["timestamp"] is String }.count
+            #expect(total == timed && total > 0)
+            #expect(object["untimed"] as? Int == events.count - timed)
+            let failed = events.filter { e in
+                let status = (e["status"] as? String)?.lowercased() ?? ""
+                return e["timestamp"] is String && ((e["success"] as? Bool) == false || ["failed", "error", "failure", "timeout", "timed_out"].contains(status))
+            }.count
+            #expect(buckets.map { $0["errors"] as? Int ?? -1 }.reduce(0, +) == failed)
+            let seconds = try #require(object["bucket_seconds"] as? Int)
+            let starts = buckets.compactMap { ($0["start"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) } }
+            #expect(starts.count == buckets.count && zip(starts, starts.dropFirst()).allSatisfy { Int($1.timeIntervalSince($0)) == seconds })
+            #expect(try Self.get(server, "/api/timeline?buckets=0").status == 400)
+            #expect(try Self.get(server, "/api/timeline?since=yesterday").status == 400)
+            let future = try #require(foundationObject(try Self.get(server, "/api/timeline?since=2200-01-01T00:00:00Z").bodyText))
+            #expect((future["buckets"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test("/api/tail streams each event written from then on, byte for byte, filtered by type; SIGTERM ends it")
     func liveTail() throws {
         try withDemoStore { server, store, _ in

@@ -52,7 +52,13 @@ struct ViewerBrowserTests {
             #expect((seen["rows"] as? Int ?? 0) > 0, "span rows drawn")
             #expect(!(seen["details_title"] as? String ?? "").isEmpty, "a click shows the span's details")
             #expect(seen["hostile_text_shown"] as? Bool == true, "hostile fields are shown as text")
-            for key in ["injected_run", "injected_hostile_run", "injected_tail"] {
+            #expect((seen["static_tip_text"] as? String ?? "").contains("<script>"), "the static trace page's script runs under the CSP and shows a span's details as text")
+            #expect(seen["static_styled"] as? Bool == true, "the static trace page's linked style applies")
+            #expect((seen["overview_timeline_columns"] as? Int ?? 0) > 0, "the overview draws the events over time")
+            if let errors = seen["console_errors"] as? [String] {
+                #expect(errors.filter { $0.contains("Content Security Policy") }.isEmpty, "\(errors)")
+            }
+            for key in ["injected_run", "injected_hostile_run", "injected_tail", "injected_static"] {
                 #expect(seen[key] as? Bool == false, "\(key): injected markup ran or was inserted")
             }
             #expect(seen["tail_shows_event"] as? Bool == true && seen["tail_post_status"] as? Int == 200, "the live tail showed the written event")

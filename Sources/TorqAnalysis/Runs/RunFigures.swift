@@ -91,16 +91,20 @@ public struct RunFigures: Sendable, Hashable {
     }
 }
 
-/// Figures of every run in a sequence of records, in the order runs first appear.
+/// Figures of every run in a sequence of records, in the order runs first
+/// appear, and the records' ``ActivityTimeline`` (every record, with a run key or not).
 struct RunFiguresBuilder {
     private(set) var runs: [RunFigures] = []
+    private(set) var timeline = ActivityTimeline()
     private var position: [String: Int] = [:]
     private let scanner = TraceRecordScanner()
 
-    /// Adds one store record (records without a run key are left out).
+    /// Adds one store record (to the runs when it has a run key; to the timeline always).
     mutating func add(_ record: RecordView) {
-        guard let key = record.runKeyString else { return }
+        // A payload the trace reader cannot read is counted, and adds nothing else (RunFigures.add).
         let parsed = try? scanner?.scan(record.payload)
+        timeline.add(time: record.time, failure: parsed?.isFailure ?? false)
+        guard let key = record.runKeyString else { return }
         let i: Int
         if let at = position[key] {
             i = at

@@ -19,6 +19,19 @@ public enum RunIndex {
     ///
     /// - Throws: what the store's reader throws (damage, a segment removed while reading).
     public static func runs(_ store: StoreDirectory) throws -> [RunFigures] {
+        try merged(store).runs
+    }
+
+    /// The records and failures per minute of every record in `store`, from
+    /// the same sidecars and scans as ``runs(_:)``.
+    ///
+    /// - Throws: what the store's reader throws (damage, a segment removed while reading).
+    public static func timeline(_ store: StoreDirectory) throws -> ActivityTimeline {
+        try merged(store).timeline
+    }
+
+    /// The figures of every segment of `store`, merged.
+    private static func merged(_ store: StoreDirectory) throws -> MergedFigures {
         let reader = try StoreReader(directory: store)
         let segments = try reader.readableSegments()
         // The sealed segments before the first WAL segment change only by
@@ -33,8 +46,11 @@ public enum RunIndex {
             merged = kept
         } else {
             // Segments sealed since (the usual change) are merged onto what was kept; anything else starts over.
-            let extending = kept.map { identities.starts(with: $0.identities) } ?? false
-            merged = extending ? kept! : MergedFigures(identities: [])
+            if let kept, identities.starts(with: kept.identities) {
+                merged = kept
+            } else {
+                merged = MergedFigures(identities: [])
+            }
             for (seg, identity) in zip(segments[..<prefixCount], identities).dropFirst(merged.identities.count) {
                 merged.merge(try sealedFigures(store, identity, path: seg.path))
             }
@@ -53,7 +69,7 @@ public enum RunIndex {
             }
         }
         removeOrphans(store, keeping: sealedBases)
-        return merged.runs
+        return merged
     }
 
     /// Figures merged over segments in order, and where each run is.
@@ -61,9 +77,11 @@ public enum RunIndex {
         var identities: [SealedSegmentIdentity]
         var runs: [RunFigures] = []
         var position: [String: Int] = [:]
+        var timeline = ActivityTimeline()
 
-        mutating func merge(_ list: [RunFigures]) {
-            for r in list {
+        mutating func merge(_ segment: SegmentFigures) {
+            timeline.merge(segment.timeline)
+            for r in segment.runs {
                 if let i = position[r.runID] {
                     runs[i].merge(r)
                 } else {
@@ -82,10 +100,18 @@ public enum RunIndex {
         _ = try? sealedFigures(store, identity, path: segment.path)
     }
 
+    /// The figures of one segment.
+    struct SegmentFigures {
+        var runs: [RunFigures]
+        var timeline: ActivityTimeline
+    }
+
     /// The figures of a sealed segment: from memory, its sidecar, or one scan (which writes the sidecar).
-    static func sealedFigures(_ store: StoreDirectory, _ identity: SealedSegmentIdentity, path: String) throws -> [RunFigures] {
+    static func sealedFigures(_ store: StoreDirectory, _ identity: SealedSegmentIdentity, path: String) throws -> SegmentFigures {
         let key = CacheKey(store: store.path, base: identity.base)
-        if let cached = cache.withLock({ $0.sealed[key] }), cached.segment == identity { return cached.runs }
+        if let cached = cache.withLock({ $0.sealed[key] }), cached.segment == identity {
+            return SegmentFigures(runs: cached.runs, timeline: cached.timeline)
+        }
         let sidecar: RunSidecar
         if let loaded = RunSidecar.load(store, identity) {
             sidecar = loaded
@@ -95,15 +121,15 @@ public enum RunIndex {
                 builder.add(record)
                 return true
             }
-            sidecar = RunSidecar(segment: identity, runs: builder.runs)
+            sidecar = RunSidecar(segment: identity, runs: builder.runs, timeline: builder.timeline)
             sidecar.save(store)
         }
         cache.withLock { $0.sealed[key] = sidecar }
-        return sidecar.runs
+        return SegmentFigures(runs: sidecar.runs, timeline: sidecar.timeline)
     }
 
     /// The figures of a WAL segment: the records already scanned come from memory, the rest are parsed.
-    static func walFigures(_ store: StoreDirectory, _ seg: SegmentFile) throws -> [RunFigures] {
+    static func walFigures(_ store: StoreDirectory, _ seg: SegmentFile) throws -> SegmentFigures {
         let key = CacheKey(store: store.path, base: seg.base)
         let known = cache.withLock { $0.wal[key] }
         var builder = RunFiguresBuilder()
@@ -123,8 +149,10 @@ public enum RunIndex {
                 if let i = position[r.runID] { figures[i].merge(r) } else { figures.append(r) }
             }
         }
-        cache.withLock { $0.wal[key] = WALFigures(nextSequence: next, runs: figures) }
-        return figures
+        var timeline = known?.timeline ?? ActivityTimeline()
+        timeline.merge(builder.timeline)
+        cache.withLock { $0.wal[key] = WALFigures(nextSequence: next, runs: figures, timeline: timeline) }
+        return SegmentFigures(runs: figures, timeline: timeline)
     }
 
     /// Removes the sidecars of segments no longer in the store (deleted by
@@ -143,7 +171,7 @@ public enum RunIndex {
     }
 
     private struct CacheKey: Hashable { var store: String; var base: UInt64 }
-    private struct WALFigures { var nextSequence: UInt64; var runs: [RunFigures] }
+    private struct WALFigures { var nextSequence: UInt64; var runs: [RunFigures]; var timeline: ActivityTimeline }
     private struct CacheState {
         var sealed: [CacheKey: RunSidecar] = [:]
         var wal: [CacheKey: WALFigures] = [:]

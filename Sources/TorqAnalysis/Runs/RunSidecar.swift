@@ -16,12 +16,14 @@ import TorqLogStore
 /// (without its `0x0A`) as 8 lowercase hex digits and `0x0A`.
 struct RunSidecar: Sendable, Equatable {
     static let fileExtension = "runs"
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     /// The segment content it was computed from.
     var segment: SealedSegmentIdentity
     /// The runs with records in the segment, in order of first record.
     var runs: [RunFigures]
+    /// The segment's records and failures per minute.
+    var timeline: ActivityTimeline
 
     static func path(_ store: StoreDirectory, base: UInt64) -> String {
         store.file(String(SegmentName.sealed(base).dropLast(3)) + fileExtension)
@@ -53,6 +55,10 @@ struct RunSidecar: Sendable, Equatable {
                     ("errors", .int(r.errors)),
                 ])
             })),
+            ("minutes", .array(timeline.minutes.sorted { $0.key < $1.key }.map { minute, counts in
+                .array([.int(Int(minute)), .int(counts.events), .int(counts.errors)])
+            })),
+            ("untimed", .int(timeline.untimed)),
         ])
         let line = Array(document.rendered(pretty: false).utf8)
         let crc = line.withUnsafeBytes { CRC32C.checksum($0) }
@@ -70,7 +76,8 @@ struct RunSidecar: Sendable, Equatable {
               let base = UInt64(string(top["first_sequence"]) ?? ""), let end = UInt64(string(top["end_sequence"]) ?? ""),
               let records = UInt64(string(top["records"]) ?? ""), let crcText = string(top["index_crc32c"]),
               crcText.hasPrefix("0x"), let crc = UInt32(crcText.dropFirst(2), radix: 16), let length = int(top["bytes"]),
-              case .array(let list)? = top["runs"] else { return nil }
+              case .array(let list)? = top["runs"], case .array(let minuteList)? = top["minutes"],
+              let untimed = int(top["untimed"]) else { return nil }
         var runs: [RunFigures] = []
         runs.reserveCapacity(list.count)
         for item in list {
@@ -89,8 +96,15 @@ struct RunSidecar: Sendable, Equatable {
             r.errors = errors
             runs.append(r)
         }
+        var timeline = ActivityTimeline()
+        timeline.addUntimed(untimed)
+        for item in minuteList {
+            guard case .array(let triple) = item, triple.count == 3, let minute = int(triple[0]),
+                  let events = int(triple[1]), let errors = int(triple[2]) else { return nil }
+            timeline.add(minute: Int64(minute), ActivityTimeline.Counts(events: events, errors: errors))
+        }
         let identity = SealedSegmentIdentity(base: base, endSequence: end, recordCount: records, indexCRC: crc, fileLength: Int64(length))
-        return RunSidecar(segment: identity, runs: runs)
+        return RunSidecar(segment: identity, runs: runs, timeline: timeline)
     }
 
     private static func int(_ v: TelemetryValue?) -> Int? {

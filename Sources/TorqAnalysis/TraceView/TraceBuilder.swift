@@ -93,6 +93,20 @@ public struct TraceBuilder {
         }
     }
 
+    /// Notes a record that ``add(json:)-(UnsafeRawBufferPointer)`` refused:
+    /// the model's ``TraceModel/warnings`` name it (its sequence and why), so
+    /// that a view built without it says so instead of dropping it silently.
+    /// The first 20 are named, the rest counted in one more warning.
+    public mutating func noteLeftOut(sequence: UInt64, _ error: TraceInputError) {
+        leftOut += 1
+        if leftOut <= Self.leftOutNamed {
+            warnings.append("record at sequence \(sequence): \(error); left out of the trace")
+        }
+    }
+
+    private var leftOut = 0
+    private static let leftOutNamed = 20
+
     /// Adds one record given as a string; see ``add(json:)-(UnsafeRawBufferPointer)``.
     public mutating func add(json: String) throws(TraceInputError) {
         let bytes = Array(json.utf8)
@@ -200,6 +214,9 @@ public struct TraceBuilder {
     /// The trace of everything added so far.
     public func build() -> TraceModel {
         var warnings = self.warnings
+        if leftOut > Self.leftOutNamed {
+            warnings.append("\(leftOut - Self.leftOutNamed) more records left out of the trace")
+        }
         var nodes: [Node] = []
         nodes.reserveCapacity(spanOrder.count + others.count)
         var nodeBySpan: [SpanID: Int] = [:]

@@ -1,19 +1,42 @@
 import TorqLogStore
 import TorqJSON
 
-/// A self-contained HTML page of a ``TraceModel``: the run's figures, its
-/// errors, and the ``TraceSVGRenderer`` waterfall inline. Hovering a span's
-/// row shows its details (from the SVG's `<title>` elements, which stay the
-/// fallback without scripts) in a box that follows the pointer; a few lines
-/// of inline script do it. No external resources: no links, fonts, images or
-/// scripts from elsewhere.
+/// An HTML page of a ``TraceModel``: the run's figures, its errors, and the
+/// ``TraceSVGRenderer`` waterfall inline. Hovering a span's row shows its
+/// details (from the SVG's `<title>` elements, which stay the fallback without
+/// scripts) in a box that follows the pointer.
+///
+/// The page's style and script are the files `trace.css`, `waterfall.css`
+/// (the SVG's rules) and `trace.js` (``TraceAssets``, compiled into the binary). How the page gets them is the
+/// renderer's ``Assets``: copied into the page, so that one file opens from
+/// disk (`torqlog trace --format html`), or linked, so that a server can send
+/// the page under `Content-Security-Policy: default-src 'self'`, which runs no
+/// inline code. Either way nothing loads from elsewhere: no fonts, images or
+/// scripts from the network. Every value from the store is escaped.
 public struct TraceHTMLRenderer: Sendable {
+    /// How the page gets its style and script.
+    public enum Assets: Sendable, Equatable {
+        /// `trace.css` and `trace.js` copied into the page: one file that works alone.
+        case embedded
+        /// `<link href="PREFIX/trace.css">` and `<script src="PREFIX/trace.js">`,
+        /// for a server that serves those files under PREFIX (for example `/assets`).
+        case linked(prefix: String)
+    }
+
     /// The waterfall's geometry.
     public let svg: TraceSVGRenderer
+    /// How the page gets its style and script.
+    public let assets: Assets
 
-    /// A renderer drawing the waterfall with `svg`.
-    public init(svg: TraceSVGRenderer = TraceSVGRenderer()) {
+    /// A renderer drawing the waterfall with `svg`, its style and script got as `assets`.
+    public init(svg: TraceSVGRenderer = TraceSVGRenderer(), assets: Assets = .embedded) {
         self.svg = svg
+        self.assets = assets
+    }
+
+    /// The text of the file `name` of ``TraceAssets``.
+    static func asset(_ name: String) -> String {
+        TraceAssets.files[name].map { $0.bytes.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } } ?? ""
     }
 
     /// The page.
@@ -23,13 +46,15 @@ public struct TraceHTMLRenderer: Sendable {
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         out += "<title>torqlog trace \(e(s.runID ?? "?"))</title>\n"
-        out += "<style>\n"
-        out += "body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#222;background:#fff}\n"
-        out += "h1{font-size:18px;margin:0 0 8px}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0 0 12px}\n"
-        out += "dt{color:#666}dd{margin:0}.errors{color:#b00}.warn{color:#965}.wrap{overflow-x:auto;border:1px solid #ddd}\n"
-        out += "#tip{position:fixed;pointer-events:none;background:#222;color:#fff;font:12px/1.35 ui-monospace,monospace;"
-        out += "padding:6px 8px;border-radius:4px;white-space:pre;max-width:640px;overflow:hidden;z-index:9}\n"
-        out += "</style>\n</head>\n<body>\n"
+        switch assets {
+        case .embedded:
+            out += "<style>\n" + Self.asset("trace.css") + "</style>\n"
+        case .linked(let prefix):
+            out += "<link rel=\"stylesheet\" href=\"\(e(prefix))/trace.css\">\n"
+            out += "<link rel=\"stylesheet\" href=\"\(e(prefix))/waterfall.css\">\n"
+            out += "<script src=\"\(e(prefix))/trace.js\" defer></script>\n"
+        }
+        out += "</head>\n<body>\n"
         out += "<h1>Run \(e(s.runID ?? "?"))</h1>\n<dl>\n"
         func row(_ term: String, _ value: String) { out += "<dt>\(e(term))</dt><dd>\(e(value))</dd>\n" }
         if !s.sessionIDs.isEmpty { row("session", s.sessionIDs.joined(separator: ", ")) }
@@ -61,32 +86,12 @@ public struct TraceHTMLRenderer: Sendable {
             let n = model.unattachedEvents.count
             out += "<p>\(TraceText.grouped(n)) " + (n == 1 ? "event names no span and is" : "events name no span and are") + " not drawn (torqlog trace --events lists them).</p>\n"
         }
-        out += "<div class=\"wrap\">\n" + svg.element(model) + "</div>\n"
+        out += "<div class=\"wrap\">\n" + svg.element(model, style: assets == .embedded) + "</div>\n"
         out += "<div id=\"tip\" hidden></div>\n"
-        out += "<script>\n"
-        out += """
-            (function () {
-              var tip = document.getElementById('tip');
-              document.querySelectorAll('g.span').forEach(function (g) {
-                var t = g.querySelector('title');
-                if (!t) return;
-                g.dataset.tip = t.textContent;
-                t.remove();
-                g.addEventListener('mousemove', function (ev) {
-                  tip.textContent = g.dataset.tip;
-                  tip.hidden = false;
-                  var x = ev.clientX + 14, y = ev.clientY + 14;
-                  if (x + tip.offsetWidth > window.innerWidth) x = Math.max(0, ev.clientX - tip.offsetWidth - 14);
-                  if (y + tip.offsetHeight > window.innerHeight) y = Math.max(0, ev.clientY - tip.offsetHeight - 14);
-                  tip.style.left = x + 'px';
-                  tip.style.top = y + 'px';
-                });
-                g.addEventListener('mouseleave', function () { tip.hidden = true; });
-              });
-            })();
-
-            """
-        out += "</script>\n</body>\n</html>\n"
+        if assets == .embedded {
+            out += "<script>\n" + Self.asset("trace.js") + "</script>\n"
+        }
+        out += "</body>\n</html>\n"
         return out
     }
 }

@@ -49,8 +49,11 @@ public struct TraceSVGRenderer: Sendable {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element(model)
     }
 
-    /// The `<svg>` element alone (for embedding in HTML).
-    public func element(_ model: TraceModel) -> String {
+    /// The `<svg>` element alone (for embedding in HTML). With `style`, it
+    /// carries its rules (`waterfall.css` of ``TraceAssets``) in a `<style>`
+    /// element; without, the page that embeds it links that file (a page
+    /// under `Content-Security-Policy: default-src 'self'` applies no inline style).
+    public func element(_ model: TraceModel, style: Bool = true) -> String {
         let width = Double(options.width)
         let x0 = Double(options.labelWidth), x1 = width - 120
         let start = model.startNanoseconds
@@ -65,11 +68,7 @@ public struct TraceSVGRenderer: Sendable {
         out.reserveCapacity(rows * 700 + 4096)
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(options.width)\" height=\"\(height)\" "
         out += "viewBox=\"0 0 \(options.width) \(height)\" font-family=\"ui-monospace, Menlo, Consolas, monospace\" font-size=\"12\">\n"
-        out += "<style>"
-        out += ".title{font-size:15px;font-weight:bold}.sub{fill:#555}.tick{fill:#555;font-size:11px}.grid{stroke:#e3e3e3}"
-        out += ".axis{stroke:#888}.label{fill:#222}.critical .label{font-weight:bold}.dur{fill:#444;font-size:11px}"
-        out += ".span:hover .hl{fill:#3b6fb6;fill-opacity:0.09}.mark{stroke:#333;stroke-width:0.8}.legend{fill:#333;font-size:11px}"
-        out += "</style>\n"
+        if style { out += "<style>\n" + TraceHTMLRenderer.asset("waterfall.css") + "</style>\n" }
         out += "<defs>\n"
         for (kind, colour) in Self.kindColours.sorted(by: { $0.key.otlpValue < $1.key.otlpValue }) {
             out += Self.gradient("open-\(kind.rawValue)", colour)

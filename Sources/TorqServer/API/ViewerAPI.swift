@@ -19,11 +19,17 @@ import TorqLogStore
 ///   `{"runs":[…],"next_before":…,"next_before_run":…}`: the runs, newest first,
 ///   from the per-segment run summaries (``RunIndex``), never every event;
 /// - `GET /api/runs/{id}` → the run's summary (the `run` object of `trace --format json`);
-/// - `GET /api/runs/{id}/trace` → what `trace --format json` prints;
+/// - `GET /api/runs/{id}/trace[?format=json|svg|html]` → what `trace --format F`
+///   prints (json by default); the HTML page links its style and script
+///   (`/assets/trace.css`, `/assets/trace.js`) instead of carrying them inline;
 /// - `GET /api/runs/{id}/events` → the run's events, JSONL, byte for byte as stored;
 /// - `GET /api/runs/{id}/otlp` → the run as OTLP/JSON lines, as `export --run ID --format otlp-json`
 ///   prints them (a record the encoder refuses is left out);
 /// - `GET /api/summary` → what `telemetry --format json` prints;
+/// - `GET /api/timeline?buckets=&since=&until=` → the records and failures over
+///   event time, in at most `buckets` (default 60, at most 1,000) buckets of
+///   equal width, from the run summaries (``RunIndex/timeline(_:)``), never every event:
+///   `{"bucket_seconds":…,"buckets":[{"start":…,"events":…,"errors":…}],"untimed":…}`;
 /// - `GET /api/tail?run=&type=` → `text/event-stream`: each event written from
 ///   now on, one `data:` line of its stored JSON, byte for byte (a comment
 ///   line every 15 s keeps the connection open); at most ``maxTailStreams``
@@ -47,6 +53,8 @@ struct ViewerAPI: Sendable {
             return try await summary()
         case 1 where parts[0] == "runs":
             return try await runs(query)
+        case 1 where parts[0] == "timeline":
+            return try await timeline(query)
         case 1 where parts[0] == "store":
             return try await storeFacts()
         case 1 where parts[0] == "compliance":
@@ -56,7 +64,12 @@ struct ViewerAPI: Sendable {
         case 2 where parts[0] == "runs":
             return try await run(Self.percentDecoded(parts[1]), .summary)
         case 3 where parts[0] == "runs" && parts[2] == "trace":
-            return try await run(Self.percentDecoded(parts[1]), .trace)
+            switch query["format"] ?? "json" {
+            case "json": return try await run(Self.percentDecoded(parts[1]), .trace)
+            case "svg": return try await run(Self.percentDecoded(parts[1]), .svg)
+            case "html": return try await run(Self.percentDecoded(parts[1]), .html)
+            case let other: return ReceiverResponder.plain(.badRequest, "format must be json, svg or html, not \(other)")
+            }
         case 3 where parts[0] == "runs" && parts[2] == "events":
             return try await events(Self.percentDecoded(parts[1]))
         case 3 where parts[0] == "runs" && parts[2] == "otlp":
@@ -94,7 +107,7 @@ struct ViewerAPI: Sendable {
         return Self.json(body)
     }
 
-    private enum RunView { case summary, trace }
+    private enum RunView { case summary, trace, svg, html }
 
     private func run(_ runID: String?, _ view: RunView) async throws -> Response {
         guard let runID, !runID.isEmpty else { return ReceiverResponder.plain(.badRequest, "a run id is needed") }
@@ -105,7 +118,11 @@ struct ViewerAPI: Sendable {
             var seen = 0
             try reader.forEach(RecordFilter(runKey: runID)) { record in
                 seen += 1
-                try? builder.add(json: record.payload)  // a record that is not a trace record is left out, as `trace` does
+                do throws(TraceInputError) {
+                    try builder.add(json: record.payload)
+                } catch {
+                    builder.noteLeftOut(sequence: record.sequence, error)  // left out, as `trace` does, and said in the warnings
+                }
                 return true
             }
             guard seen > 0 else { return nil }
@@ -113,10 +130,16 @@ struct ViewerAPI: Sendable {
             switch view {
             case .trace: return TraceJSONRenderer().render(model)
             case .summary: return TraceJSONRenderer().runDocument(model).rendered(pretty: false) + "\n"
+            case .svg: return TraceSVGRenderer().render(model)
+            case .html: return TraceHTMLRenderer(assets: .linked(prefix: "/assets")).render(model)
             }
         }
         guard let text else { return ReceiverResponder.plain(.notFound, "no events for run \(runID)") }
-        return Self.json(text)
+        switch view {
+        case .summary, .trace: return Self.json(text)
+        case .svg: return ViewerPages.response(contentType: "image/svg+xml", ByteBuffer(string: text), policy: ViewerPages.drawingSecurityPolicy)
+        case .html: return ViewerPages.response(contentType: "text/html; charset=utf-8", ByteBuffer(string: text))
+        }
     }
 
     private func events(_ runID: String?) async throws -> Response {
@@ -165,6 +188,43 @@ struct ViewerAPI: Sendable {
     /// The store's facts, with the keys of `info --format json`: events, runs,
     /// bytes on disk, first and last event, types, retention, sealed bytes and
     /// their JSONL size, the compression ratio, and the segments.
+    static let defaultTimelineBuckets = 60
+    static let maxTimelineBuckets = 1_000
+
+    private func timeline(_ parameters: [String: String]) async throws -> Response {
+        var count = Self.defaultTimelineBuckets
+        if let text = parameters["buckets"] {
+            guard let n = Int(text), (1...Self.maxTimelineBuckets).contains(n) else {
+                return ReceiverResponder.plain(.badRequest, "buckets must be an integer from 1 to \(Self.maxTimelineBuckets)")
+            }
+            count = n
+        }
+        var bounds: [String: Int64] = [:]
+        for name in ["since", "until"] {
+            guard let text = parameters[name] else { continue }
+            guard let t = RFC3339.parseNanoseconds(text) else { return ReceiverResponder.plain(.badRequest, "\(name) must be an RFC 3339 time") }
+            bounds[name] = t
+        }
+        let store = self.store
+        let (since, until, limit) = (bounds["since"], bounds["until"], count)
+        let body: String = try await NIOThreadPool.singleton.runIfActive {
+            let timeline = try RunIndex.timeline(store)
+            let (width, buckets) = timeline.buckets(count: limit, since: since, until: until)
+            return OrderedJSON.object([
+                ("bucket_seconds", .int(Int(width) * 60)),
+                ("buckets", .array(buckets.map { b in
+                    .object([
+                        ("start", .string(RFC3339.format(nanoseconds: b.startMinute * 60_000_000_000, fractionDigits: 0))),
+                        ("events", .int(b.counts.events)),
+                        ("errors", .int(b.counts.errors)),
+                    ])
+                })),
+                ("untimed", .int(timeline.untimed)),
+            ]).rendered(pretty: false) + "\n"
+        }
+        return Self.json(body)
+    }
+
     private func storeFacts() async throws -> Response {
         let store = self.store
         let text: String = try await NIOThreadPool.singleton.runIfActive {

@@ -107,7 +107,8 @@ struct ReceiverResponder: HTTPResponder {
             if let given = request.uri.queryParameters["token"], token.matches(Array(String(given).utf8)) {
                 var response = Response(status: .seeOther)
                 response.headers[.location] = request.uri.path
-                response.headers[.setCookie] = "\(BearerToken.cookieName)=\(given); Path=/; HttpOnly; SameSite=Strict"
+                let value = BearerToken.cookieValue(String(given).utf8)
+                response.headers[.setCookie] = "\(BearerToken.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict"
                 return response
             }
             return Self.unauthorized("a bearer token is required: Authorization: Bearer TOKEN (in a browser, open the page once with ?token=TOKEN)")

@@ -192,6 +192,7 @@ export function show(value) {
 <h1>Overview</h1>
 <div id="status" aria-live="polite"></div>
 <div class="cards" id="cards"></div>
+<h2>Events over time</h2><div class="chart" id="timeline"><p class="muted">Reading the run summaries…</p></div>
 <h2>Events by type</h2><div class="chart" id="types"></div>
 <h2>Error rate by type</h2><div class="chart" id="errors"></div>
 <h2>Tokens by model</h2><div class="chart" id="tokens"></div>
@@ -208,7 +209,8 @@ export function show(value) {
 // /overview: the store's figures (/api/summary, what `torqlog telemetry --format json`
 // prints) as cards, tables and small bar charts drawn here as SVG; the compliance
 // score with the fields that fail (/api/compliance, as `torqlog compliance --format json`);
-// the store's facts (/api/store: segments, bytes on disk, compression, retention).
+// the store's facts (/api/store: segments, bytes on disk, compression, retention);
+// the events over time (/api/timeline, from the run summaries).
 import { el, svg, replace, getJSON, notice, duration, count, percent, time } from "./common.js";
 
 const status = document.getElementById("status");
@@ -243,11 +245,65 @@ function barChart(title, items, name, series, format) {
   return el("div", {}, chart, table);
 }
 
+/**
+ * A column chart of the events over time (/api/timeline): one column per bucket,
+ * its failures in the error colour at its foot; a time axis below.
+ */
+function timelineChart(timeline) {
+  const buckets = timeline.buckets ?? [];
+  if (!buckets.length) return el("p", { class: "muted" }, "No event has a time yet.");
+  const WIDTH = 760, HEIGHT = 140, LEFT = 56, BOTTOM = 22;
+  const step = WIDTH / buckets.length;
+  const max = Math.max(...buckets.map((b) => b.events), 1);
+  const width = timeline.bucket_seconds >= 86400 ? `${timeline.bucket_seconds / 86400} d`
+    : timeline.bucket_seconds >= 3600 ? `${timeline.bucket_seconds / 3600} h` : `${timeline.bucket_seconds / 60} min`;
+  const title = `Events per ${width}, ${buckets[0].start} to ${buckets[buckets.length - 1].start}`;
+  const chart = svg("svg", { width: LEFT + WIDTH + 8, height: HEIGHT + BOTTOM + 4, role: "img", "aria-label": title });
+  chart.append(svg("title", {}, title),
+    svg("text", { class: "value", x: LEFT - 6, y: 12, "text-anchor": "end" }, count(max)),
+    svg("text", { class: "value", x: LEFT - 6, y: HEIGHT, "text-anchor": "end" }, "0"),
+    svg("line", { class: "axis", x1: LEFT, y1: HEIGHT + 0.5, x2: LEFT + WIDTH, y2: HEIGHT + 0.5 }));
+  buckets.forEach((b, k) => {
+    const x = LEFT + k * step;
+    const h = (b.events / max) * (HEIGHT - 4);
+    const e = (b.errors / max) * (HEIGHT - 4);
+    const column = svg("g", { class: "column" },
+      svg("title", {}, `${b.start}: ${count(b.events)} events, ${count(b.errors)} errors`),
+      svg("rect", { class: "bar", x: x + 0.5, y: HEIGHT - h, width: Math.max(1, step - 1), height: h }));
+    if (b.errors) column.append(svg("rect", { class: "bar error", x: x + 0.5, y: HEIGHT - e, width: Math.max(1, step - 1), height: Math.max(1, e) }));
+    chart.append(column);
+  });
+  // Five labels along the axis: the buckets' start times.
+  for (let k = 0; k < 5; k++) {
+    const i = Math.round((k / 4) * (buckets.length - 1));
+    const label = buckets[i].start.replace("T", " ").replace(/:00Z$/, "").replace(/Z$/, "");
+    chart.append(svg("text", { class: "value", x: LEFT + i * step + step / 2, y: HEIGHT + 16,
+      "text-anchor": k === 0 ? "start" : k === 4 ? "end" : "middle" }, label));
+  }
+  // The same figures as a table, for screen readers and for copying.
+  const table = el("table", { class: "grid visually-hidden" },
+    el("thead", {}, el("tr", {}, el("th", {}, "from"), el("th", {}, "events"), el("th", {}, "errors"))),
+    el("tbody", {}, buckets.map((b) => el("tr", {}, el("td", {}, b.start), el("td", {}, count(b.events)), el("td", {}, count(b.errors))))));
+  return el("div", {}, chart, table,
+    timeline.untimed ? el("p", { class: "muted" }, timeline.untimed === 1 ? "1 event has no time and is not drawn."
+      : `${count(timeline.untimed)} events have no time and are not drawn.`) : null);
+}
+
+async function loadTimeline() {
+  const target = document.getElementById("timeline");
+  try {
+    replace(target, timelineChart(await getJSON("/api/timeline?buckets=96")));
+  } catch (error) {
+    replace(target, notice(String(error.message), true));
+  }
+}
+
 function card(name, value) {
   return el("div", { class: "card" }, el("div", { class: "value" }, value), el("div", { class: "name" }, name));
 }
 
 async function load() {
+  loadTimeline();
   let summary;
   try {
     summary = await getJSON("/api/summary");
@@ -681,7 +737,9 @@ function showDownloads() {
   replace(document.getElementById("downloads"), "Download: ",
     el("a", { href: api + "/events", download: safe + ".jsonl" }, "events (JSONL)"), " · ",
     el("a", { href: api + "/otlp", download: safe + ".otlp.jsonl" }, "OTLP JSON"), " · ",
-    el("a", { href: api + "/trace", download: safe + ".trace.json" }, "trace (JSON)"));
+    el("a", { href: api + "/trace", download: safe + ".trace.json" }, "trace (JSON)"), " · ",
+    el("a", { href: api + "/trace?format=svg", download: safe + ".svg" }, "waterfall (SVG)"), " · ",
+    el("a", { href: api + "/trace?format=html" }, "static page (HTML)"));
 }
 
 async function loadTrace() {
@@ -1110,6 +1168,8 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .chart .bar.alt { fill: var(--critical); }
 .chart text { fill: var(--fg); font: 12px system-ui, sans-serif; }
 .chart text.value { fill: var(--muted); }
+.chart .axis { stroke: var(--muted); stroke-width: 1; }
+.chart .column:hover .bar { fill-opacity: 0.75; }
 .visually-hidden { position: absolute; width: 1px !important; height: 1px !important; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 
 """#),

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TorqAnalysis
 
 /// The web viewer's pages and their files, served from ``ViewerAssets`` (the
 /// files of `Viewer/Assets`, compiled into the binary, so that the viewer
@@ -8,7 +9,8 @@ import NIOCore
 ///
 /// - `GET /` → `index.html` (the runs), `/runs/{id}` → `run.html` (one run),
 ///   `/tail` → `tail.html`, `/overview` → `overview.html`;
-/// - `GET /assets/NAME` → the file NAME.
+/// - `GET /assets/NAME` → the file NAME (also `trace.css` and `trace.js` of
+///   ``TraceAssets``, which the HTML trace page links).
 ///
 /// Every answer says `Content-Security-Policy: default-src 'self'`: a page
 /// runs only the server's own scripts and styles, none inline, so that a
@@ -32,20 +34,33 @@ enum ViewerPages {
         }
         if path.hasPrefix("/assets/") {
             let name = String(path.dropFirst("/assets/".count))
-            return ViewerAssets.files[name] == nil ? nil : name
+            return asset(name) == nil ? nil : name
         }
         return nil
     }
 
-    /// The answer with the file `name` of ``ViewerAssets``.
+    /// The file `name` of ``ViewerAssets`` or ``TraceAssets``.
+    static func asset(_ name: String) -> (contentType: String, bytes: StaticString)? {
+        ViewerAssets.files[name] ?? TraceAssets.files[name]
+    }
+
+    /// The answer with the file `name` of ``asset(_:)``.
     static func response(_ name: String) -> Response {
-        guard let asset = ViewerAssets.files[name] else {
+        guard let asset = asset(name) else {
             return ReceiverResponder.plain(.notFound, "no such file: \(name)")
         }
         let buffer = asset.bytes.withUTF8Buffer { ByteBuffer(bytes: $0) }
+        return response(contentType: asset.contentType, buffer)
+    }
+
+    /// For a drawing sent alone (an SVG document): no script at all; its own `<style>` applies.
+    static let drawingSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'"
+
+    /// An answer of the viewer: `body` as `contentType`, with the viewer's headers.
+    static func response(contentType: String, _ buffer: ByteBuffer, policy: String = contentSecurityPolicy) -> Response {
         let headers: HTTPFields = [
-            .contentType: asset.contentType,
-            .contentSecurityPolicy: contentSecurityPolicy,
+            .contentType: contentType,
+            .contentSecurityPolicy: policy,
             .xContentTypeOptions: "nosniff",
             // The files are small and change with the binary: revalidate each time.
             .cacheControl: "no-cache",

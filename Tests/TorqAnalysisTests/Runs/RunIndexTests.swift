@@ -85,6 +85,100 @@ struct RunIndexTests {
         #expect(try RunIndex.runs(store) == runs)
     }
 
+    @Test("the timeline over sidecars and the WAL equals a count of every event's minute and failure")
+    func timelineEqualsAnIndependentCount() throws {
+        let dir = TemporaryDirectory("runindex-timeline")
+        let store = try makeStore(dir)
+        var expected: [Int64: ActivityTimeline.Counts] = [:]
+        var untimed = 0
+        try StoreReader(directory: store).forEach { record in
+            guard let t = record.time else { untimed += 1; return true }
+            let o = foundationObject(String(decoding: record.payload, as: UTF8.self)) ?? [:]
+            let status = (o["status"] as? String)?.lowercased()
+            let failed = (o["success"] as? Bool) == false || ["failed", "error", "failure", "timeout", "timed_out"].contains(status ?? "")
+            // Floor division by a minute of nanoseconds, as a reader of FORMAT.md would do it.
+            let minute = Int64((Double(t) / 60e9).rounded(.down))
+            expected[minute, default: .init()].events += 1
+            if failed { expected[minute, default: .init()].errors += 1 }
+            return true
+        }
+        RunIndex.forgetCached()
+        let timeline = try RunIndex.timeline(store)
+        #expect(timeline.minutes == expected && expected.count > 1)
+        #expect(timeline.untimed == untimed)
+        #expect(expected.values.contains { $0.errors > 0 })
+        // From the sidecars alone: the same.
+        RunIndex.forgetCached()
+        #expect(try RunIndex.timeline(store) == timeline)
+        // Buckets: every event once, widths from the list, the first and last minutes inside.
+        let (width, buckets) = timeline.buckets(count: 3)
+        #expect(buckets.count <= 3 && !buckets.isEmpty && ActivityTimeline.widths.contains(width))
+        #expect(buckets.map(\.counts.events).reduce(0, +) == expected.values.map(\.events).reduce(0, +))
+        #expect(buckets.map(\.counts.errors).reduce(0, +) == expected.values.map(\.errors).reduce(0, +))
+        let first = try #require(expected.keys.min()), last = try #require(expected.keys.max())
+        #expect(buckets[0].startMinute <= first && first < buckets[0].startMinute + width)
+        #expect(buckets[buckets.count - 1].startMinute <= last && last < buckets[buckets.count - 1].startMinute + width)
+    }
+
+    @Test("a sidecar of format 1 (no timeline) is rewritten as format 2 with the same run figures")
+    func formatOneSidecarIsRewritten() throws {
+        let dir = TemporaryDirectory("runindex-format1")
+        let store = try makeStore(dir)
+        RunIndex.forgetCached()
+        let runs = try RunIndex.runs(store)
+        let name = try #require(try sidecars(store).first)
+        let path = store.file(name)
+        let current = try #require(FileManager.default.contents(atPath: path))
+        // The same line as format 1 wrote it: no "minutes" nor "untimed", "format":1, its own checksum.
+        var object = try #require(try JSONSerialization.jsonObject(with: current.prefix(current.count - 10)) as? [String: Any])
+        object["format"] = 1
+        object["minutes"] = nil
+        object["untimed"] = nil
+        let line = Array(try JSONSerialization.data(withJSONObject: object))
+        let crc = line.withUnsafeBytes { CRC32C.checksum($0) }
+        try Data(line + [0x0A] + Array(String(format: "%08x", crc).utf8) + [0x0A]).write(to: URL(fileURLWithPath: path))
+        #expect(RunSidecar.decode(Array(try #require(FileManager.default.contents(atPath: path)))) == nil)
+        RunIndex.forgetCached()
+        #expect(try RunIndex.runs(store) == runs)
+        #expect(FileManager.default.contents(atPath: path) == current)
+    }
+
+    @Test("buckets: widths chosen to fit, aligned to the epoch, empty buckets kept, ranges clipped, times before 1970")
+    func buckets() {
+        var t = ActivityTimeline()
+        let minute: Int64 = 60_000_000_000
+        t.add(time: 0, failure: false)
+        t.add(time: 59 * minute + 1, failure: true)
+        t.add(time: 61 * minute, failure: false)
+        t.add(time: nil, failure: false)
+        t.add(time: -1, failure: false)  // the minute before the epoch
+        #expect(ActivityTimeline.minute(ofNanoseconds: -1) == -1)
+        #expect(ActivityTimeline.minute(ofNanoseconds: -minute) == -1)
+        #expect(ActivityTimeline.minute(ofNanoseconds: -minute - 1) == -2)
+        #expect(t.untimed == 1)
+        let all = t.buckets(count: 100)
+        #expect(all.widthMinutes == 1 && all.buckets.count == 63)  // minutes -1 ... 61
+        #expect(all.buckets.first?.startMinute == -1 && all.buckets.last?.startMinute == 61)
+        let coarse = t.buckets(count: 2)
+        // 1 h would need 3 buckets (-60, 0, 60): 3 h is the narrowest that fits in 2.
+        #expect(coarse.widthMinutes == 180 && coarse.buckets.map(\.startMinute) == [-180, 0])
+        #expect(coarse.buckets.map(\.counts.events) == [1, 3])
+        let five = t.buckets(count: 20)
+        #expect(five.widthMinutes == 5 && five.buckets.first?.startMinute == -5)
+        #expect(five.buckets.map(\.counts.events).reduce(0, +) == 4)
+        #expect(five.buckets.map(\.counts.errors).reduce(0, +) == 1)
+        let clipped = t.buckets(count: 100, since: 0, until: 60 * minute)
+        #expect(clipped.buckets.count == 60 && clipped.buckets.map(\.counts.events).reduce(0, +) == 2)
+        #expect(ActivityTimeline().buckets(count: 10).buckets.isEmpty)
+        let years = ActivityTimeline.minute(ofNanoseconds: 3 * 365 * 1440 * minute)
+        var long = ActivityTimeline()
+        long.add(minute: 0, .init(events: 1))
+        long.add(minute: years, .init(events: 2))
+        let weekly = long.buckets(count: 10)
+        #expect(weekly.buckets.count <= 10 && weekly.widthMinutes % 10_080 == 0)
+        #expect(weekly.buckets.map(\.counts.events).reduce(0, +) == 3)
+    }
+
     @Test("a deleted, damaged or stale sidecar is rebuilt with the same figures")
     func damagedSidecarsAreRebuilt() throws {
         let dir = TemporaryDirectory("runindex-damage")

@@ -202,12 +202,51 @@ struct TraceRendererTests {
         let html = TraceHTMLRenderer().render(model)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains(TraceSVGRenderer().element(model)))
-        #expect(html.contains("<script>"))
+        // Embedded: trace.css and trace.js copied in, so that the one file works alone.
+        #expect(html.contains("<script>\n" + TraceHTMLRenderer.asset("trace.js") + "</script>"))
+        #expect(html.contains("<style>\n" + TraceHTMLRenderer.asset("trace.css") + "</style>"))
+        #expect(TraceHTMLRenderer.asset("trace.js").contains("textContent"))
         #expect(html.contains("<title>torqlog trace r1</title>"))
         let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         for external in ["http:", "https:", "//cdn", "<link", "@import", " src=", "href="] {
             #expect(!withoutNamespace.contains(external), "\(external)")
         }
         #expect(!withoutNamespace.replacingOccurrences(of: "url(#", with: "").contains("url("))
+    }
+
+    @Test("HTML, linked: no inline script or style (for default-src 'self'), the files linked under the prefix, the same body")
+    func htmlLinked() throws {
+        let model = try Self.model()
+        let linked = TraceHTMLRenderer(assets: .linked(prefix: "/assets")).render(model)
+        #expect(!linked.contains("<style") && !linked.contains("<script>") && !linked.contains(" style="))
+        #expect(linked.range(of: " on[a-z]+=", options: .regularExpression) == nil, "no inline event handler")
+        #expect(linked.contains("<link rel=\"stylesheet\" href=\"/assets/trace.css\">"))
+        #expect(linked.contains("<script src=\"/assets/trace.js\" defer></script>"))
+        #expect(linked.contains("<link rel=\"stylesheet\" href=\"/assets/waterfall.css\">"))
+        #expect(linked.contains(TraceSVGRenderer().element(model, style: false)))
+        #expect(TraceSVGRenderer().element(model).contains("<style>\n" + TraceHTMLRenderer.asset("waterfall.css") + "</style>"))
+        let embedded = TraceHTMLRenderer().render(model)
+        let body = { (page: String) in
+            page.components(separatedBy: "<body>").last?
+                .replacingOccurrences(of: "<script>\n" + TraceHTMLRenderer.asset("trace.js") + "</script>\n", with: "")
+                .replacingOccurrences(of: "<style>\n" + TraceHTMLRenderer.asset("waterfall.css") + "</style>\n", with: "")
+        }
+        #expect(body(linked) == body(embedded))
+    }
+}
+
+/// The HTML trace page's style and script as compiled into the binary (``TraceAssets``).
+@Suite("trace assets")
+struct TraceAssetsTests {
+    @Test("TraceAssets.swift holds Sources/TorqAnalysis/TraceView/Assets byte for byte (else run scripts/embed-viewer-assets.py)")
+    func generatedTableIsUpToDate() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/TorqAnalysis/TraceView/Assets")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }
+        #expect(Set(names) == Set(TraceAssets.files.keys) && Set(names) == ["trace.css", "trace.js", "waterfall.css"])
+        for name in names {
+            let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+            #expect(TraceAssets.files[name].map { $0.bytes.withUTF8Buffer { Array($0) } } == bytes, "\(name): run scripts/embed-viewer-assets.py")
+        }
     }
 }

@@ -269,7 +269,9 @@ function showDownloads() {
   replace(document.getElementById("downloads"), "Download: ",
     el("a", { href: api + "/events", download: safe + ".jsonl" }, "events (JSONL)"), " · ",
     el("a", { href: api + "/otlp", download: safe + ".otlp.jsonl" }, "OTLP JSON"), " · ",
-    el("a", { href: api + "/trace", download: safe + ".trace.json" }, "trace (JSON)"));
+    el("a", { href: api + "/trace", download: safe + ".trace.json" }, "trace (JSON)"), " · ",
+    el("a", { href: api + "/trace?format=svg", download: safe + ".svg" }, "waterfall (SVG)"), " · ",
+    el("a", { href: api + "/trace?format=html" }, "static page (HTML)"));
 }
 
 async function loadTrace() {
