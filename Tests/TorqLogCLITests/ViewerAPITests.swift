@@ -72,6 +72,26 @@ struct ViewerAPITests {
         }
     }
 
+    @Test("every GET path of docs/openapi.yaml is served, and every endpoint the server answers is in it")
+    func openAPIDocumentMatches() throws {
+        let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml")
+        let text = try String(contentsOf: document, encoding: .utf8)
+        // Paths are the two-space-indented keys under `paths:`.
+        let paths = text.components(separatedBy: "\npaths:\n").last?.split(separator: "\n")
+            .filter { $0.hasPrefix("  /") && $0.hasSuffix(":") }.map { String($0.dropFirst(2).dropLast()) } ?? []
+        let api = Set(paths.filter { $0.hasPrefix("/api/") })
+        #expect(api == ["/api/runs", "/api/runs/{id}", "/api/runs/{id}/trace", "/api/runs/{id}/events", "/api/runs/{id}/otlp",
+                        "/api/summary", "/api/timeline", "/api/compliance", "/api/store", "/api/tail"])
+        #expect(Set(paths.filter { $0.hasPrefix("/v1/") }) == ["/v1/traces", "/v1/logs", "/v1/events"])
+        try withDemoStore { server, _, runID in
+            for path in api where path != "/api/tail" {
+                let answer = try Self.get(server, path.replacingOccurrences(of: "{id}", with: runID))
+                #expect(answer.status == 200, "\(path): \(answer.status)")
+            }
+        }
+    }
+
     @Test("an unknown run is 404, a POST to the API 405, an unknown endpoint 404; a run id is percent-decoded")
     func errors() throws {
         try withDemoStore { server, _, runID in
