@@ -10,3 +10,29 @@ int tq_set_thread_name(const char *name) {
     truncated[sizeof truncated - 1] = 0;
     return pthread_setname_np(pthread_self(), truncated);
 }
+
+#include <sched.h>
+
+int tq_available_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}
+
+int tq_pin_to_cpus(int count) {
+    cpu_set_t online;
+    CPU_ZERO(&online);
+    if (sched_getaffinity(0, sizeof online, &online) != 0) return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int taken = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && taken < count; cpu++) {
+        if (CPU_ISSET(cpu, &online)) {
+            CPU_SET(cpu, &set);
+            taken++;
+        }
+    }
+    if (taken == 0) return -1;
+    return sched_setaffinity(0, sizeof set, &set);
+}

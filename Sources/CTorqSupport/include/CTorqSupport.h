@@ -29,6 +29,15 @@ int tq_contains(const void *haystack, size_t haystack_length, const void *needle
 /// bytes). Returns 0, or an error number.
 int tq_set_thread_name(const char *name);
 
+/// The CPUs the calling thread may run on (`sched_getaffinity`, which
+/// `taskset` and cgroups narrow), or -1 with errno set.
+int tq_available_cpus(void);
+
+/// Narrows the calling thread's CPU affinity (inherited by the threads it
+/// starts afterwards) to the first `count` CPUs it may run on now
+/// (`sched_setaffinity`). Returns 0, or -1 with errno set.
+int tq_pin_to_cpus(int count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,10 +15,12 @@ import TorqJSON
 ///
 /// The input is read in large chunks into one buffer and lines are validated
 /// in place, so a line costs one simdjson parse and one copy into the batch.
-/// When a read completes at least 64 KiB of lines, they are split in two at a
-/// line boundary and the second half is validated on a `ParseWorker` thread
-/// while this thread validates the first; the halves are merged in input order
-/// (rejections, line numbers, `strict`, appends), as if one thread had read them.
+/// When a read completes at least 64 KiB of lines, they are split at line
+/// boundaries into one part per core this process may use (``ParallelWidth``;
+/// at least 32 KiB each): this thread validates the first part while
+/// `ParseWorker` threads validate the others, and the parts are merged in
+/// input order (rejections, line numbers, `strict`, appends), as if one
+/// thread had read them.
 /// After each `read(2)` the complete lines gathered so far are appended, so a
 /// producer that waits for `acked` lines is never left waiting for a full buffer.
 public struct JSONLIngester: ~Copyable {
@@ -77,9 +79,9 @@ public struct JSONLIngester: ~Copyable {
     ///   own indexed keys are indexed.
     /// - A throw rejects the line, with the error's description as the reason
     ///   (counted, reported through `onRejection`, stops a `strict` ingest).
-    /// - It must be safe to call from two threads at once: the lines of the
-    ///   second half of a large read are transformed on the worker thread,
-    ///   concurrently with the first half's on the calling thread, so calls do
+    /// - It must be safe to call from several threads at once: the lines of
+    ///   the parts of a large read are transformed on the worker threads,
+    ///   concurrently with the first part's on the calling thread, so calls do
     ///   not come in input order. Records are still appended in input order.
     public var transform: Transform?
 
@@ -87,8 +89,12 @@ public struct JSONLIngester: ~Copyable {
     /// Appends on another thread (created at the first append).
     private var pipeline: AppendPipeline?
     private var validator: LineValidator
-    /// Validates the second half of large reads on the other core (created at the first one).
-    private var worker: ParseWorker?
+    /// Validate the parts of large reads after the first, one each (created at the first large read).
+    private var workers: [ParseWorker] = []
+    /// Parts a large read is validated in, at most: the cores this process
+    /// may use when the ingester is made (``ParallelWidth``). Tests set it to
+    /// run several parts on a machine with fewer cores.
+    package var width = ParallelWidth.available()
     private var batch = RecordBatch()
     private let maxLine = FrameHeader.maxPayloadLength
     private let chunk = 4 << 20
@@ -117,7 +123,7 @@ public struct JSONLIngester: ~Copyable {
     }
 
     deinit {
-        worker?.stop()
+        for worker in workers { worker.stop() }
         pipeline?.stop()
         buffer.deallocate()
     }
@@ -166,17 +172,15 @@ public struct JSONLIngester: ~Copyable {
                 discarding = false
                 lineStart = base.distance(to: UnsafeMutableRawPointer(nl)) + 1
             }
-            // Many complete lines: validate them on both cores, half each.
-            if !discarding && fill - lineStart >= parallelMinimum,
+            // Many complete lines: validate them on every core, a part each.
+            if width > 1 && !discarding && fill - lineStart >= parallelMinimum,
                let last = Self.lastNewline(base, from: lineStart, to: fill) {
                 let complete = last + 1
                 while complete - lineStart >= parallelMinimum {
-                    let mid = lineStart + (complete - lineStart) / 2
-                    guard let nl = memchr(base + mid, 0x0A, complete - mid) else { break }
-                    let split = base.distance(to: UnsafeMutableRawPointer(nl)) + 1
-                    if split >= complete { break }
-                    let (next, stop) = try parallelRound(base, from: lineStart, split: split, end: complete,
-                                                         source: source, summary: &summary)
+                    let bounds = Self.parts(base, from: lineStart, to: complete,
+                                            count: min(width, (complete - lineStart) / (parallelMinimum / 2)))
+                    if bounds.count < 3 { break }  // one part: read below, on this thread
+                    let (next, stop) = try parallelRound(base, bounds: bounds, source: source, summary: &summary)
                     if stop {
                         try flush(&summary)
                         return summary
@@ -226,62 +230,93 @@ public struct JSONLIngester: ~Copyable {
         return summary
     }
 
-    /// Validates the complete lines `from ..< split` here and `split ..< end` on
-    /// the worker at the same time, then merges in input order: rejections with
-    /// their exact line numbers, the first half's batch, then the second half's.
-    ///
-    /// - Returns: where the next unread line starts (the worker stops early
-    ///   when its batch is full), and whether to stop (`strict` and a bad line).
-    private mutating func parallelRound(_ base: UnsafeMutableRawPointer, from start: Int, split: Int, end: Int,
-                                        source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
-        let worker = self.worker ?? ParseWorker(maxLine: maxLine, keys: keys)
-        self.worker = worker
-        do {
-            try worker.start(UnsafeRawPointer(base + split), count: end - split, strict: strict, batchLimit: batchRecords,
-                             transform: transform)
-        } catch {
-            throw StoreError(error, path: source)
+    /// The boundaries of up to `count` parts of about equal size of the
+    /// complete lines `from ..< to`, each at the start of a line:
+    /// `[from, b1, …, to]`, strictly increasing (fewer parts when lines are long).
+    private static func parts(_ base: UnsafeMutableRawPointer, from: Int, to: Int, count: Int) -> [Int] {
+        var bounds = [from]
+        guard count > 1 else { return [from, to] }
+        for k in 1..<count {
+            let target = max(from + (to - from) * k / count, bounds[bounds.count - 1])
+            guard target < to, let nl = memchr(base + target, 0x0A, to - target) else { break }
+            let next = base.distance(to: UnsafeMutableRawPointer(nl)) + 1
+            if next >= to { break }
+            if next > bounds[bounds.count - 1] { bounds.append(next) }
         }
-        // Never leave the worker reading the buffer: wait for it even when this half throws.
-        var joined = false
-        defer { if !joined { _ = worker.wait() } }
+        bounds.append(to)
+        return bounds
+    }
 
-        // The first half, reported as it goes (it comes first in the input).
-        var scan = start
-        while scan < split {
-            guard let nl = memchr(base + scan, 0x0A, split - scan) else { break }
+    /// Validates the complete lines of part 0 (`bounds[0] ..< bounds[1]`) here
+    /// and those of part i on worker i − 1 at the same time, then merges in
+    /// input order: rejections with their exact line numbers, then each part's
+    /// batch. A part that stopped early (its batch full, or `strict` at a bad
+    /// line) ends the round there: the parts after it are dropped unappended,
+    /// and read again by the next round.
+    ///
+    /// - Returns: where the next unread line starts, and whether to stop
+    ///   (`strict` and a bad line).
+    private mutating func parallelRound(_ base: UnsafeMutableRawPointer, bounds: [Int],
+                                        source: String, summary: inout Summary) throws -> (next: Int, stop: Bool) {
+        let parts = bounds.count - 1
+        while workers.count < parts - 1 { workers.append(ParseWorker(maxLine: maxLine, keys: keys)) }
+        let workers = Array(self.workers[0..<(parts - 1)])
+        // Never leave a worker reading the buffer: wait for every started one, even when this part throws.
+        var started = 0
+        var results: [ParseWorker.Result] = []
+        defer { for worker in workers[results.count..<started] { _ = worker.wait() } }
+        for (i, worker) in workers.enumerated() {
+            do {
+                try worker.start(UnsafeRawPointer(base + bounds[i + 1]), count: bounds[i + 2] - bounds[i + 1], strict: strict,
+                                 batchLimit: batchRecords, transform: transform)
+            } catch {
+                throw StoreError(error, path: source)
+            }
+            started += 1
+        }
+
+        // Part 0, reported as it goes (it comes first in the input).
+        var scan = bounds[0]
+        while scan < bounds[1] {
+            guard let nl = memchr(base + scan, 0x0A, bounds[1] - scan) else { break }
             let lineEnd = base.distance(to: UnsafeMutableRawPointer(nl))
             summary.lines += 1
             if try !handleLine(base + scan, count: lineEnd - scan, lineNumber: summary.lines, source: source, summary: &summary) {
-                // Strict stop in the first half: nothing of the second half is kept.
-                _ = worker.wait()
-                joined = true
-                worker.batch.removeAll()
+                // Strict stop in part 0: nothing of the other parts is kept.
+                for worker in workers {
+                    results.append(worker.wait())
+                    worker.batch.removeAll()
+                }
                 return (lineEnd + 1, true)
             }
             scan = lineEnd + 1
         }
+        for worker in workers { results.append(worker.wait()) }
+        defer { for worker in workers { worker.batch.removeAll() } }  // the parts dropped, or on a throw
 
-        let r = worker.wait()
-        joined = true
-        if let error = r.error {
-            worker.batch.removeAll()
-            throw error
+        try flush(&summary)  // part 0's records go first
+        var next = bounds[1]
+        for (i, r) in results.enumerated() {
+            if let error = r.error { throw error }
+            for rej in r.rejections {
+                summary.rejected += 1
+                onRejection(Rejection(source: source, line: summary.lines + rej.line, reason: rej.reason, byteOffset: rej.byteOffset))
+            }
+            summary.lines += r.lines
+            summary.events += r.events
+            summary.bytes += r.bytes
+            if !workers[i].batch.isEmpty {
+                try appendPipeline().submit(&workers[i].batch)
+                onProgress(summary)
+            }
+            next = bounds[i + 1] + r.consumed
+            if r.stoppedAtRejection {
+                summary.stoppedEarly = true
+                return (next, true)
+            }
+            if next < bounds[i + 2] { break }  // its batch filled up: the rest is read again
         }
-        try flush(&summary)  // the first half's records go first
-        for rej in r.rejections {
-            summary.rejected += 1
-            onRejection(Rejection(source: source, line: summary.lines + rej.line, reason: rej.reason, byteOffset: rej.byteOffset))
-        }
-        summary.lines += r.lines
-        summary.events += r.events
-        summary.bytes += r.bytes
-        if r.stoppedAtRejection { summary.stoppedEarly = true }
-        if !worker.batch.isEmpty {
-            try appendPipeline().submit(&worker.batch)
-            onProgress(summary)
-        }
-        return (split + r.consumed, r.stoppedAtRejection)
+        return (next, false)
     }
 
     /// Validates one line and adds it to the batch; returns false to stop (strict mode).

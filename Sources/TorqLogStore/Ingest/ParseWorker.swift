@@ -2,17 +2,18 @@
 import Glibc
 #endif
 
-/// Validates the second half of a large read on another core while
-/// ``JSONLIngester`` validates the first half on the calling thread.
+/// Validates one part of a large read on another core while
+/// ``JSONLIngester`` validates the first part on the calling thread (and
+/// other workers the other parts).
 ///
 /// The worker has its own parser, its own batch and its own list of rejections
-/// (numbered from 1 within its half); the caller merges them in input order once
-/// both halves are done, so appends, line numbers and `--strict` behave exactly
+/// (numbered from 1 within its part); the caller merges them in input order once
+/// every part is done, so appends, line numbers and `--strict` behave exactly
 /// as if one thread had read every line.
 ///
 /// The job runs on a ``Worker`` (capacity 1) and its result comes back through
 /// a ``ConditionLock``: the caller blocks (synchronously, inside `ingest`)
-/// until the half is validated, and a job is a few milliseconds of CPU-bound
+/// until the part is validated, and a job is a few milliseconds of CPU-bound
 /// work that must start at once on the other core; blocking on a
 /// cooperative-pool task from synchronous code is not allowed, and a
 /// long-lived thread costs nothing between jobs.
@@ -21,7 +22,7 @@ final class ParseWorker: @unchecked Sendable {
     // by the thread while a job runs and by the owner only between `wait()` and
     // the next `start` (the result's lock orders them).
 
-    /// A rejected line of the half: `line` counts from 1 at the half's first line.
+    /// A rejected line of the part: `line` counts from 1 at the part's first line.
     struct Rejected {
         var line: Int
         var reason: String
