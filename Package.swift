@@ -176,6 +176,7 @@ let package = Package(
                 "TorqTestSupport",
                 "TorqOTLPProto",
                 "CSQLite",
+                "CTorqSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

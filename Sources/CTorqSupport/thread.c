@@ -11,6 +11,7 @@ int tq_set_thread_name(const char *name) {
     return pthread_setname_np(pthread_self(), truncated);
 }
 
+#include <errno.h>
 #include <sched.h>
 
 int tq_available_cpus(void) {
@@ -18,6 +19,21 @@ int tq_available_cpus(void) {
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
     return CPU_COUNT(&set);
+}
+
+int tq_get_affinity(tq_cpu_mask *mask) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    memcpy(mask->bits, &set, sizeof mask->bits < sizeof set ? sizeof mask->bits : sizeof set);
+    return 0;
+}
+
+int tq_set_affinity(const tq_cpu_mask *mask) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    memcpy(&set, mask->bits, sizeof mask->bits < sizeof set ? sizeof mask->bits : sizeof set);
+    return sched_setaffinity(0, sizeof set, &set);
 }
 
 int tq_pin_to_cpus(int count) {
@@ -33,6 +49,9 @@ int tq_pin_to_cpus(int count) {
             taken++;
         }
     }
-    if (taken == 0) return -1;
+    if (taken == 0) {
+        errno = EINVAL;
+        return -1;
+    }
     return sched_setaffinity(0, sizeof set, &set);
 }

@@ -14,6 +14,12 @@ import Glibc
 ///     policy does; nothing to seal): the engine's CPU and page-cache cost alone.
 /// - torqlog CLI: `torqlog --dir D ingest --fsync batch --quiet < file`, wall
 ///   clock from spawn to exit (process start and the final fdatasync included).
+/// - raw copy (the physical limit of durable ingest): the same bytes read
+///   into memory, written with one `write` and made durable with one
+///   `fdatasync`, as `dd conv=fdatasync` copies them; torqlog's rows are
+///   reported as a fraction of its speed.
+/// - scaling: the fsync-never mode again with this process pinned to one core
+///   (`sched_setaffinity`): the engine's CPU work on 1 core against all of them.
 /// - sqlite: the same lines, parsed with the same JSONLineParser, inserted in
 ///   transactions of 1,000 (see `SQLiteBaseline`), until the connection is closed.
 /// - naive: JSONSerialization + one FileHandle.write per line.
@@ -41,6 +47,11 @@ enum IngestBenchmark: Benchmark {
                                      isBaseline: false, events: n, bytes: b)
         var cli = ResultRow(system: "torqlog CLI", operation: "torqlog ingest --fsync batch < file (process wall time)",
                             isBaseline: false, events: n, bytes: b)
+        let cores = CPUAffinity.available
+        var engineOneCore = ResultRow(system: "torqlog", operation: "in process, fsync never, no rollover, pinned to 1 core (of \(cores))",
+                                      isBaseline: false, events: n, bytes: b)
+        var rawCopy = ResultRow(system: "raw copy", operation: "the same bytes: read, one write, one fdatasync (dd conv=fdatasync)",
+                                isBaseline: true, events: n, bytes: b)
         var sqlite = ResultRow(system: "sqlite", operation: "JSONLineParser + INSERT, 1000 per txn, WAL, synchronous=NORMAL",
                                isBaseline: true, events: n, bytes: b)
         var naive = ResultRow(system: "naive", operation: "JSONSerialization + FileHandle.write per line",
@@ -48,6 +59,8 @@ enum IngestBenchmark: Benchmark {
         let engineLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
         let noSealLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
         let noSyncLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
+        let oneCoreLatency = Box(LatencyRecorder(operation: "batch handed to the writer (≤ 8192 ev)"))
+        var rawLatency = LatencyRecorder(operation: "whole copy")
         var cliLatency = LatencyRecorder(operation: "whole ingest")
         var sqliteLatency = LatencyRecorder(operation: "txn of 1000 events")
         var naiveLatency = LatencyRecorder(operation: "line")
@@ -58,6 +71,7 @@ enum IngestBenchmark: Benchmark {
         for rep in 0..<context.repeats {
             var (engineRuns, noSealRuns, noSyncRuns) = (RepeatSamples(), RepeatSamples(), RepeatSamples())
             var (cliRuns, sqliteRuns, naiveRuns) = (RepeatSamples(), RepeatSamples(), RepeatSamples())
+            var (oneCoreRuns, rawRuns) = (RepeatSamples(), RepeatSamples())
             for run in 0..<runs {
                 let last = rep == context.repeats - 1 && run == runs - 1
                 context.log("ingest: repeat \(rep + 1)/\(context.repeats), run \(run + 1)/\(runs)")
@@ -95,6 +109,27 @@ enum IngestBenchmark: Benchmark {
                 try context.requireAgreement("ingest, torqlog (fsync never)", [("generated", w.events), ("ingested", noSync.summary.events),
                                                                                ("in the store", try storedRecords(noSyncStore))])
                 context.remove(noSyncStore)
+
+                // The same, pinned to one core: the scaling row.
+                let oneCoreStore = context.newPath("ingest-torqlog-1core")
+                let (oneCore, oneCoreCost) = try CPUAffinity.pinned(toCores: 1) {
+                    try measured {
+                        try TorqlogIngest.inProcess(input: w.path, store: oneCoreStore, durability: .never, segmentSize: 1 << 30,
+                                                    seal: false, latency: oneCoreLatency)
+                    }
+                }
+                oneCoreRuns.add(oneCoreCost)
+                try context.requireAgreement("ingest, torqlog (1 core)", [("generated", w.events), ("ingested", oneCore.summary.events),
+                                                                          ("in the store", try storedRecords(oneCoreStore))])
+                context.remove(oneCoreStore)
+
+                // The raw copy: the disk's limit for these bytes.
+                let copy = context.newPath("ingest-raw-copy")
+                let (copied, rawCost) = try measured { try RawCopy.copy(w.path, to: copy) }
+                rawRuns.add(rawCost)
+                rawLatency.record(seconds: rawCost.seconds)
+                try context.requireAgreement("ingest, raw copy", [("bytes of JSONL", Int(w.fileBytes)), ("bytes copied", copied)])
+                context.remove(copy)
 
                 // torqlog CLI.
                 if let binary = context.torqlogBinary {
@@ -145,6 +180,8 @@ enum IngestBenchmark: Benchmark {
             engineRuns.fold(into: &engine)
             noSealRuns.fold(into: &engineNoSeal)
             noSyncRuns.fold(into: &engineNoSync)
+            oneCoreRuns.fold(into: &engineOneCore)
+            rawRuns.fold(into: &rawCopy)
             cliRuns.fold(into: &cli)
             sqliteRuns.fold(into: &sqlite)
             naiveRuns.fold(into: &naive)
@@ -158,6 +195,8 @@ enum IngestBenchmark: Benchmark {
         engine.latency = engineLatency.value.summary
         engineNoSeal.latency = noSealLatency.value.summary
         engineNoSync.latency = noSyncLatency.value.summary
+        engineOneCore.latency = oneCoreLatency.value.summary
+        rawCopy.latency = rawLatency.summary
         cli.latency = cliLatency.summary
         sqlite.latency = sqliteLatency.summary
         naive.latency = naiveLatency.summary
@@ -167,7 +206,7 @@ enum IngestBenchmark: Benchmark {
         let noSealClose = noSealCloseSeconds.median
         engineNoSeal.extra["time split"] = "appends done after \(Fmt.seconds(engineNoSeal.medianSeconds - noSealClose)), "
             + "then close() (the final fdatasync) \(Fmt.seconds(noSealClose)) (medians)"
-        report.rows = [engine, engineNoSeal, engineNoSync] + (cli.seconds.isEmpty ? [] : [cli]) + [sqlite, naive]
+        report.rows = [engine, engineNoSeal, engineNoSync, engineOneCore] + (cli.seconds.isEmpty ? [] : [cli]) + [rawCopy, sqlite, naive]
 
         report.checks.append("generated = stored, on every run: torqlog \(Fmt.count(w.events)) (all three modes)"
             + (cli.seconds.isEmpty ? "" : ", torqlog CLI \(Fmt.count(w.events)) (its export is byte-identical to the input)")
@@ -186,6 +225,25 @@ enum IngestBenchmark: Benchmark {
                                   actual: "\(Fmt.count(Int(noSyncRate))) events/s; "
                                       + "\(Fmt.count(Int(Double(w.events) / (engineNoSync.medianCPUSeconds ?? .nan)))) events per CPU-second"))
 
+        // Against the raw copy: the fraction of the disk's speed for these bytes.
+        func ofRawCopy(_ row: ResultRow) -> Double { rawCopy.medianSeconds / row.medianSeconds }
+        let cliShare = cli.seconds.isEmpty ? nil : ofRawCopy(cli)
+        report.goals.append(.init(description: "≥ 85% of the raw copy's speed (torqlog ingest --fsync batch, the CLI)",
+                                  met: (cliShare ?? 0) >= 0.85,
+                                  actual: "CLI \(cliShare.map { Fmt.fixed($0 * 100, 0) + "%" } ?? "not run"); in process: defaults "
+                                      + "\(Fmt.fixed(ofRawCopy(engine) * 100, 0))%, sealing off \(Fmt.fixed(ofRawCopy(engineNoSeal) * 100, 0))%"))
+        if !cli.seconds.isEmpty {
+            let cliVsSQLite = report.speedRatio(cli, versus: "sqlite") ?? 0
+            report.goals.append(.init(description: "≥ 14× sqlite (torqlog ingest --fsync batch, the CLI)", met: cliVsSQLite >= 14,
+                                      actual: Fmt.ratio(cliVsSQLite)))
+        }
+        let scaling = engineOneCore.medianSeconds / engineNoSync.medianSeconds
+        report.goals.append(.init(description: cores >= 2 ? "≥ 1.8× on \(cores) cores against 1 (fsync never: the engine's CPU work)"
+                                      : "scaling: one core only here, nothing to compare",
+                                  met: cores >= 2 && scaling >= 1.8,
+                                  actual: "\(Fmt.fixed(scaling, 2))× (\(Fmt.seconds(engineOneCore.medianSeconds)) on 1 core, "
+                                      + "\(Fmt.seconds(engineNoSync.medianSeconds)) on \(cores))"))
+
         let disk = try DiskProbe.measure(in: context.root)
         let diskRate = Double(disk.bytes) / disk.seconds
         let walBytes = walBytesWritten.median
@@ -201,6 +259,42 @@ enum IngestBenchmark: Benchmark {
 
     private static func storedRecords(_ store: String) throws -> Int {
         try StoreStatistics(StoreReader(directory: StoreDirectory(store))).records
+    }
+}
+
+/// The raw copy: a file's bytes read into memory, written to a new file with
+/// one `write` (repeated only after a short write) and made durable with one
+/// `fdatasync`, as `dd conv=fdatasync` copies them.
+enum RawCopy {
+    /// Copies `source` to `target`; returns the bytes copied.
+    static func copy(_ source: String, to target: String) throws -> Int {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw BenchError("cannot open \(source): errno \(errno)") }
+        defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0 else { throw BenchError("fstat \(source): errno \(errno)") }
+        let size = Int(info.st_size)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 4096)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < size {
+            let n = read(input, buffer.baseAddress! + filled, size - filled)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BenchError("read \(source): errno \(errno)") }
+            filled += n
+        }
+        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw BenchError("cannot create \(target): errno \(errno)") }
+        defer { close(output) }
+        var written = 0
+        while written < size {
+            let n = write(output, buffer.baseAddress! + written, size - written)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BenchError("write \(target): errno \(errno)") }
+            written += n
+        }
+        guard fdatasync(output) == 0 else { throw BenchError("fdatasync \(target): errno \(errno)") }
+        return written
     }
 }
 

@@ -26,6 +26,7 @@ enum BenchmarkRegistry {
         ReplayBenchmark.self,
         OpenBenchmark.self,
         ScanBenchmark.self,
+        ComplianceBenchmark.self,
         EventCreationBenchmark.self,
         CollectionBenchmark.self,
         EndToEndBenchmark.self,

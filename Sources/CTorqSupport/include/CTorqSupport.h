@@ -33,6 +33,16 @@ int tq_set_thread_name(const char *name);
 /// `taskset` and cgroups narrow), or -1 with errno set.
 int tq_available_cpus(void);
 
+/// A CPU affinity mask (a `cpu_set_t`: 1,024 CPUs).
+typedef struct { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; } tq_cpu_mask;
+
+/// The calling thread's CPU affinity. Returns 0, or -1 with errno set.
+int tq_get_affinity(tq_cpu_mask *mask);
+
+/// Sets the calling thread's CPU affinity (inherited by the threads it starts
+/// afterwards). Returns 0, or -1 with errno set.
+int tq_set_affinity(const tq_cpu_mask *mask);
+
 /// Narrows the calling thread's CPU affinity (inherited by the threads it
 /// starts afterwards) to the first `count` CPUs it may run on now
 /// (`sched_setaffinity`). Returns 0, or -1 with errno set.

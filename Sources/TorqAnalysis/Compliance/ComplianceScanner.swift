@@ -27,9 +27,10 @@ public struct ComplianceScanner: Sendable {
     /// How many non-compliant events the report keeps as examples.
     public var maxExamples: Int
 
-    /// The default number of threads: one per online processor, at most 8.
+    /// The default number of threads: one per core this process may run on
+    /// (its affinity mask, which `taskset` narrows; ``ParallelWidth``).
     public static var defaultThreads: Int {
-        max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+        ParallelWidth.available()
     }
 
     /// A scanner; `threads` defaults to ``defaultThreads``.
