@@ -55,3 +55,12 @@ int tq_pin_to_cpus(int count) {
     }
     return sched_setaffinity(0, sizeof set, &set);
 }
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int tq_set_thread_nice(int nice) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    return setpriority(PRIO_PROCESS, (id_t)tid, nice);
+}

@@ -29,6 +29,11 @@ int tq_contains(const void *haystack, size_t haystack_length, const void *needle
 /// bytes). Returns 0, or an error number.
 int tq_set_thread_name(const char *name);
 
+/// Sets the calling thread's nice value (Linux schedules threads apart:
+/// `setpriority` on its thread id); raising it needs no privilege. Returns 0,
+/// or -1 with errno set.
+int tq_set_thread_nice(int nice);
+
 /// The CPUs the calling thread may run on (`sched_getaffinity`, which
 /// `taskset` and cgroups narrow), or -1 with errno set.
 int tq_available_cpus(void);

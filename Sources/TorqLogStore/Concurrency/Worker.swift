@@ -103,20 +103,32 @@ package final class Worker<Job: Sendable>: Sendable {
         var exited = false
     }
 
+    /// How the thread is scheduled against the others of the process.
+    package enum Priority: Sendable {
+        /// As the thread that starts it.
+        case normal
+        /// Behind the others (nice + 10, about a tenth of a core's share
+        /// when they keep it busy): for work that may lag during a burst and
+        /// catch up after, such as sealing, so that it does not take a core
+        /// from the write path.
+        case background
+    }
+
     /// Starts a thread named `name` that calls `run` for every submitted job.
     ///
     /// - Parameters:
+    ///   - priority: how the thread is scheduled (``Priority/normal`` unless said).
     ///   - capacity: jobs that may wait (at least 1); `submit` blocks beyond.
     ///   - run: the job; it runs on the worker's thread and handles its own errors.
     /// - Throws: ``ThreadStartError`` when the system refuses a thread.
-    package init(name: String, capacity: Int = .max,
+    package init(name: String, priority: Priority = .normal, capacity: Int = .max,
                  run: sending @escaping (consuming Job) -> Void) throws(ThreadStartError) {
         precondition(capacity >= 1, "Worker: capacity must be at least 1")
         self.name = name
         self.capacity = capacity
         let lock = ConditionLock(State())
         self.lock = lock
-        let body = ThreadBody(name: name) { Self.serve(lock, run) }
+        let body = ThreadBody(name: name, nice: priority == .background ? 10 : nil) { Self.serve(lock, run) }
         let context = Unmanaged.passRetained(body)
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { argument in
@@ -239,15 +251,19 @@ package final class Worker<Job: Sendable>: Sendable {
 private final class ThreadBody: @unchecked Sendable {
     // @unchecked: created by the starting thread, then used only by the new thread.
     let name: String
+    let nice: Int32?
     let main: () -> Void
 
-    init(name: String, main: @escaping () -> Void) {
+    init(name: String, nice: Int32?, main: @escaping () -> Void) {
         self.name = name
+        self.nice = nice
         self.main = main
     }
 
     func start() {
+        // Both are hints: a thread that keeps its name or priority works the same.
         _ = tq_set_thread_name(name)  // Linux keeps 15 bytes
+        if let nice { _ = tq_set_thread_nice(nice) }
         main()
     }
 }

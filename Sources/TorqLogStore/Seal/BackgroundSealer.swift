@@ -3,7 +3,10 @@ import Synchronization
 /// Seals closed WAL segments on a ``Worker`` of its own, oldest first, so that
 /// a rollover never makes an appender wait for compression.
 ///
-/// A thread, not a task: sealing blocks on file I/O and `fsync`. The queue is
+/// A thread, not a task: sealing blocks on file I/O and `fsync`. Its priority
+/// is ``Worker/Priority/background``: a burst of appends keeps the cores, and
+/// the WAL segments waiting to be sealed (which readers read as they are) are
+/// sealed once it passes. The queue is
 /// unbounded (``enqueue(_:)`` is called under the writer's lock and must not
 /// wait); a segment already queued is not queued twice. A failed seal leaves
 /// its WAL segment in place (nothing is lost) and is recorded; ``drain()``
@@ -26,7 +29,8 @@ final class BackgroundSealer: Sendable {
         let state = ConditionLock(State())
         let cancel = self.cancel
         let sealer = SegmentSealer(directory: directory)
-        worker = try Worker(name: "torqlog-seal") { next in
+        // Behind the write path: during a burst the appender and the parsers keep the cores; sealing catches up after.
+        worker = try Worker(name: "torqlog-seal", priority: .background) { next in
             state.withLock { s in s.queued.removeAll { $0 == next } }
             var failure: StoreError?
             do {

@@ -309,4 +309,31 @@ import Testing
         #expect(error.description.hasPrefix("cannot start the torqlog-x thread:"))
         #expect(error.description.hasSuffix("(errno \(EAGAIN))"))
     }
+
+    /// The calling thread's nice value, from /proc/thread-self/stat (field 19).
+    static func threadNice() -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3, so field 19 is at index 16.
+        return fields.count > 16 ? Int(fields[16]) : nil
+    }
+
+    @Test("a background worker's thread runs at nice + 10; a normal one at the starter's")
+    func backgroundPriority() throws {
+        let seen = ConditionLock<[String: Int]>([:])
+        let background = try Worker<String>(name: "test-bg", priority: .background) { key in
+            seen.withLock(notify: .all) { $0[key] = Self.threadNice() ?? -100 }
+        }
+        let normal = try Worker<String>(name: "test-normal") { key in
+            seen.withLock(notify: .all) { $0[key] = Self.threadNice() ?? -100 }
+        }
+        #expect(background.submit("background") && normal.submit("normal"))
+        let values = seen.wait(for: { $0.count == 2 ? $0 : nil })
+        background.stop(.finishQueued)
+        normal.stop(.finishQueued)
+        let mine = try #require(Self.threadNice())
+        #expect(values["normal"] == mine)
+        #expect(values["background"] == min(mine + 10, 19))
+    }
 }
