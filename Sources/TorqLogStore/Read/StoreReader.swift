@@ -17,6 +17,8 @@ public final class StoreReader {
 
     /// Bytes of segment data read so far (frames, blocks, indexes), for measurements.
     public private(set) var bytesRead: Int64 = 0
+    /// Sealed blocks read (and decompressed) so far, for measurements.
+    public private(set) var blocksRead = 0
 
     /// Opens `directory` for reading: lists its segments, reads no data.
     public init(directory: StoreDirectory) throws {
@@ -142,6 +144,7 @@ public final class StoreReader {
                 for b in s.candidateBlocks(filter) {
                     try s.read(block: b, into: block)
                     bytesRead += Int64(block.bytesRead)
+                    blocksRead += 1
                     if try !block.forEach(filter, segment: seg.base, body) { return }
                 }
                 chain.keep(seg, end: s.endSequence)
