@@ -58,7 +58,17 @@ struct KeysTable {
         return out
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws -> KeysTable {
+    /// The order a keys table's entries are in.
+    enum Order {
+        /// Version 2: sequence order, the first entry's delta 0.
+        case sequence
+        /// Version 3 (FORMAT.md §7.4): by run (the run keys listed in byte
+        /// order, entries without a run last), then by sequence; some entry's
+        /// delta is 0. A run block holds exactly one run, and every entry has it.
+        case clustered(SealedBlock.Kind)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, order: Order = .sequence) throws(FormatProblem) -> KeysTable {
         var r = ByteReader(bytes)
         var t = KeysTable()
         let count = Int(try r.u32())
@@ -71,13 +81,29 @@ struct KeysTable {
         guard r.remaining == count * SealedFormat.keyEntrySize else {
             throw FormatProblem("keys table holds \(r.remaining) bytes of entries for \(count) records")
         }
+        var clustered = false
+        if case .clustered(let kind) = order {
+            clustered = true
+            for i in t.runs.indices.dropFirst() where !t.runs[i - 1].lexicographicallyPrecedes(t.runs[i]) {
+                throw FormatProblem("keys table run keys not in byte order")
+            }
+            if kind == .run, nRuns != 1 { throw FormatProblem("run block's keys table lists \(nRuns) runs") }
+        }
         t.entries.reserveCapacity(count)
+        var sawZero = false
         for _ in 0..<count {
             let delta = try r.u32(), run = try r.u32(), type = try r.u16(), flagBits = try r.u8()
             _ = try r.u8()
             let e = Entry(sequenceDelta: delta, run: run, type: type, flags: flagBits, time: try r.i64())
-            guard t.entries.last.map({ $0.sequenceDelta < delta }) ?? (delta == 0) else {
-                throw FormatProblem("keys table entry \(t.entries.count): sequences not ascending")
+            if clustered {
+                if let last = t.entries.last, last.run > run || (last.run == run && last.sequenceDelta >= delta) {
+                    throw FormatProblem("keys table entry \(t.entries.count): not in run, then sequence order")
+                }
+                if delta == 0 { sawZero = true }
+            } else {
+                guard t.entries.last.map({ $0.sequenceDelta < delta }) ?? (delta == 0) else {
+                    throw FormatProblem("keys table entry \(t.entries.count): sequences not ascending")
+                }
             }
             let flags = FrameHeader.Flags(rawValue: e.flags)
             guard flags.isSubset(of: .known),
@@ -88,6 +114,10 @@ struct KeysTable {
                 throw FormatProblem("keys table entry \(t.entries.count) is inconsistent")
             }
             t.entries.append(e)
+        }
+        if case .clustered(let kind) = order {
+            guard count == 0 || sawZero else { throw FormatProblem("keys table: no entry at the block's first sequence") }
+            if kind == .run, t.entries.contains(where: { $0.run != 0 }) { throw FormatProblem("run block holds records of other runs") }
         }
         return t
     }
