@@ -31,6 +31,7 @@ enum BenchmarkRegistry {
         EndToEndBenchmark.self,
         MemoryBenchmark.self,
         SealBenchmark.self,
+        LayoutBenchmark.self,
         ServeBenchmark.self,
         ProducersBenchmark.self,
     ] }

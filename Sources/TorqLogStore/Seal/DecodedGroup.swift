@@ -2,9 +2,9 @@
 /// decompressed and put back in sequence order (FORMAT.md §7.4): what export,
 /// tail and compaction read a version 3 segment through. Reused across groups.
 ///
-/// Memory: the group's JSONL (at most the sealer's `SealLayout.groupBytes`
-/// plus one record, 16 MiB by default), ~56 bytes per record, and one
-/// compressed block; whatever the segment's or the store's size.
+/// Memory: the group's JSONL (at most the sealer's `SealLayout.groupBytes`,
+/// 16 MiB, or one record when a record alone is larger), ~130 bytes per
+/// record, and one compressed block; whatever the segment's or the store's size.
 final class DecodedGroup {
     struct Record {
         var sequence: UInt64
@@ -49,8 +49,10 @@ final class DecodedGroup {
         let entries = try segment.blocks(blocks)
         let total = entries.reduce(0) { $0 + Int($1.jsonlLength) }
         if jsonl.count < total {
+            // Groups of a segment differ in size by about a record: room for that, so that
+            // the buffer is not reallocated group after group (each time leaving the old one to the allocator).
             jsonl = []
-            jsonl = [UInt8](repeating: 0, count: total)
+            jsonl = [UInt8](repeating: 0, count: total + min(total / 8, 1 << 20))
         }
         unordered.removeAll(keepingCapacity: true)
         keyBytes.removeAll(keepingCapacity: true)

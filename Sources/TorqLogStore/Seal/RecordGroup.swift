@@ -67,6 +67,11 @@ struct RecordGroup {
         records.append(r)
     }
 
+    /// Room for a group of `jsonlBytes` (its payloads are not moved as it grows).
+    mutating func reserve(jsonlBytes: Int) {
+        payloads.reserveCapacity(jsonlBytes)
+    }
+
     mutating func removeAll() {
         payloads.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)

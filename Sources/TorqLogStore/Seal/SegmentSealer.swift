@@ -91,7 +91,13 @@ final class SealedSegmentWriter {
         guard sequence >= firstSequence, lastSequence.map({ sequence > $0 }) ?? true else {
             throw StoreError(.invalidArgument, path: path, "record sequence \(sequence) out of order")
         }
-        if let first = group.firstSequence, sequence - first > UInt64(UInt32.max) { try flushGroup() }
+        // A group ends before a record that would take its JSONL above the group size (or its
+        // sequences beyond what a u32 delta spans): only a lone record can make a group larger.
+        if let first = group.firstSequence,
+           group.jsonlBytes + payload.count + 1 > layout.groupBytes || sequence - first > UInt64(UInt32.max) {
+            try flushGroup()
+        }
+        if lastSequence == nil { group.reserve(jsonlBytes: layout.groupBytes) }
         lastSequence = sequence
         group.add(sequence: sequence, payload: payload, run: run, type: type, flags: flags, time: time)
         if flags.contains(.hasTime) {
@@ -100,7 +106,6 @@ final class SealedSegmentWriter {
             index.recordsWithoutTime += 1
         }
         if run == nil { index.recordsWithoutRun += 1 }
-        if group.jsonlBytes >= layout.groupBytes { try flushGroup() }
     }
 
     /// Writes the group's blocks, clustered by run (``RecordGroup``).
