@@ -93,23 +93,29 @@ def read_sealed(path, base):
     if rcount != count or ifirst != base:
         raise Damage(f"{path}: index totals")
     out = []
-    for (boff, dlen, klen, jlen, bcount, bfirst, _mn, _mx, bcrc, span) in blocks:
-        raw = data[boff:boff + dlen + klen]
-        if crc32c(raw) != bcrc:
-            raise Damage(f"{path} at {boff}: block checksum")
-        jsonl = lz4.frame.decompress(raw[:dlen])
-        kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
-        if kmagic != 0x184D2A51 or ksize != klen - 8:
-            raise Damage(f"{path} at {boff}: keys frame header")
-        table = lz4.frame.decompress(raw[dlen + 12:])
-        if len(jsonl) != jlen or len(table) != tsize:
-            raise Damage(f"{path} at {boff}: sizes")
-        (n,) = struct.unpack_from("<I", table, 0)
-        lines = jsonl.split(b"\n")
-        if lines[-1] != b"" or len(lines) - 1 != n or n != bcount:
-            raise Damage(f"{path} at {boff}: line count")
-        out.extend(lines[:-1])
+    for entry in blocks:
+        out.extend(line for _, line in read_block(path, data, entry))
     return out, end_seq
+
+
+def read_block(path, data, entry):
+    """A block (sections 7.1, 7.2) given its index entry: its lines with their sequences, in line order."""
+    (boff, dlen, klen, jlen, bcount, bfirst, _mn, _mx, bcrc, _span) = entry[:10]
+    raw = data[boff:boff + dlen + klen]
+    if crc32c(raw) != bcrc:
+        raise Damage(f"{path} at {boff}: block checksum")
+    jsonl = lz4.frame.decompress(raw[:dlen])
+    kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
+    if kmagic != 0x184D2A51 or ksize != klen - 8:
+        raise Damage(f"{path} at {boff}: keys frame header")
+    table = lz4.frame.decompress(raw[dlen + 12:])
+    if len(jsonl) != jlen or len(table) != tsize:
+        raise Damage(f"{path} at {boff}: sizes")
+    lines = jsonl.split(b"\n")
+    seqs = keys_sequences(table, bfirst)
+    if lines[-1] != b"" or len(lines) - 1 != len(seqs) or len(seqs) != bcount:
+        raise Damage(f"{path} at {boff}: line count")
+    return list(zip(seqs, lines[:-1]))
 
 
 def keys_sequences(table, first_sequence):
@@ -165,22 +171,8 @@ def read_sealed_v3(path, base, data, head, head_offset, count):
     out = []
     for (gfirst, gspan, gcount, fblock, bcount) in groups:
         lines = []
-        for (boff, dlen, klen, jlen, bcount_, bfirst, _mn, _mx, bcrc, span) in entries[fblock:fblock + bcount]:
-            raw = data[boff:boff + dlen + klen]
-            if crc32c(raw) != bcrc:
-                raise Damage(f"{path} at {boff}: block checksum")
-            jsonl = lz4.frame.decompress(raw[:dlen])
-            kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
-            if kmagic != 0x184D2A51 or ksize != klen - 8:
-                raise Damage(f"{path} at {boff}: keys frame header")
-            table = lz4.frame.decompress(raw[dlen + 12:])
-            if len(jsonl) != jlen or len(table) != tsize:
-                raise Damage(f"{path} at {boff}: sizes")
-            block_lines = jsonl.split(b"\n")
-            seqs = keys_sequences(table, bfirst)
-            if block_lines[-1] != b"" or len(block_lines) - 1 != len(seqs) or len(seqs) != bcount_:
-                raise Damage(f"{path} at {boff}: line count")
-            lines.extend(zip(seqs, block_lines[:-1]))
+        for entry in entries[fblock:fblock + bcount]:
+            lines.extend(read_block(path, data, entry))
         lines.sort()
         seqs = [s for s, _ in lines]
         if len(lines) != gcount or len(set(seqs)) != gcount or seqs[0] != gfirst or seqs[-1] != gfirst + gspan:

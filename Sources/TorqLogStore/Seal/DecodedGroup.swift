@@ -79,6 +79,7 @@ final class DecodedGroup {
         try order(group, complete: blocks.count == group.blockCount, segment: segment)
     }
 
+    /// Adds the records of a block just split into `lineStarts`.
     private func add(_ keys: KeysTable, block b: SealedBlock) {
         var runAt: [Int32] = []
         runAt.reserveCapacity(keys.runs.count)
@@ -86,11 +87,10 @@ final class DecodedGroup {
         var typeAt: [Int32] = []
         typeAt.reserveCapacity(keys.types.count)
         for t in keys.types { typeAt.append(Int32(keyBytes.count)); keyBytes.append(contentsOf: t) }
-        let first = lineStarts.count - keys.entries.count - 1
         for (i, e) in keys.entries.enumerated() {
             let hasRun = e.run != SealedFormat.noRun, hasType = e.type != SealedFormat.noType
-            unordered.append(Record(sequence: b.firstSequence + UInt64(e.sequenceDelta), start: lineStarts[first + i],
-                                    end: lineStarts[first + i + 1] - 1, time: e.time,
+            unordered.append(Record(sequence: b.firstSequence + UInt64(e.sequenceDelta), start: lineStarts[i],
+                                    end: lineStarts[i + 1] - 1, time: e.time,
                                     run: hasRun ? runAt[Int(e.run)] : -1, type: hasType ? typeAt[Int(e.type)] : -1,
                                     runLength: hasRun ? UInt16(keys.runs[Int(e.run)].count) : 0,
                                     typeLength: hasType ? UInt8(keys.types[Int(e.type)].count) : 0,

@@ -11,36 +11,26 @@ struct KeysTable {
         var time: Int64 = 0
     }
 
-    var runs: [[UInt8]] = []
-    var types: [[UInt8]] = []
+    private var runKeys = InternedKeys()
+    private var typeTags = InternedKeys()
     var entries: [Entry] = []
-    private var runIndex: [ByteKey: UInt32] = [:]
-    private var typeIndex: [ByteKey: UInt16] = [:]
 
-    /// Whether another record could overflow the type dictionary (the sealer then starts a new block).
-    var isFull: Bool { types.count >= Int(SealedFormat.noType) - 1 || runs.count >= Int(UInt32.max) - 1 }
+    /// The run keys, in order of first appearance (entries refer to them by number).
+    var runs: [[UInt8]] { runKeys.keys }
+    /// The type tags, likewise.
+    var types: [[UInt8]] { typeTags.keys }
 
     mutating func removeAll() {
-        runs.removeAll(keepingCapacity: true); types.removeAll(keepingCapacity: true)
+        runKeys.removeAll(); typeTags.removeAll()
         entries.removeAll(keepingCapacity: true)
-        runIndex.removeAll(keepingCapacity: true); typeIndex.removeAll(keepingCapacity: true)
     }
 
-    /// Adds the keys of one record (a WAL frame's header fields).
+    /// Adds the keys of one record (a WAL frame's header fields). The sealer
+    /// keeps a block's distinct type tags below 65,535 (``RecordGroup``).
     mutating func add(sequenceDelta: UInt32, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
         var e = Entry(sequenceDelta: sequenceDelta, flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
-        if let run {
-            let key = ByteKey(run)
-            if let i = runIndex[key] { e.run = i } else {
-                e.run = UInt32(runs.count); runIndex[key] = e.run; runs.append(key.bytes)
-            }
-        }
-        if let type {
-            let key = ByteKey(type)
-            if let i = typeIndex[key] { e.type = i } else {
-                e.type = UInt16(types.count); typeIndex[key] = e.type; types.append(key.bytes)
-            }
-        }
+        if let run { e.run = UInt32(runKeys.number(of: run)) }
+        if let type { e.type = UInt16(typeTags.number(of: type)) }
         entries.append(e)
     }
 
@@ -74,10 +64,14 @@ struct KeysTable {
         let count = Int(try r.u32())
         let nRuns = Int(try r.u32())
         guard nRuns <= bytes.count / 2 else { throw FormatProblem("keys table lists \(nRuns) runs") }
-        for _ in 0..<nRuns { t.runs.append(try r.bytes(Int(try r.u16()))) }
+        var runs: [[UInt8]] = []
+        for _ in 0..<nRuns { runs.append(try r.bytes(Int(try r.u16()))) }
+        t.runKeys = InternedKeys(decoded: runs)
         let nTypes = Int(try r.u32())
         guard nTypes <= bytes.count else { throw FormatProblem("keys table lists \(nTypes) types") }
-        for _ in 0..<nTypes { t.types.append(try r.bytes(Int(try r.u8()))) }
+        var types: [[UInt8]] = []
+        for _ in 0..<nTypes { types.append(try r.bytes(Int(try r.u8()))) }
+        t.typeTags = InternedKeys(decoded: types)
         guard r.remaining == count * SealedFormat.keyEntrySize else {
             throw FormatProblem("keys table holds \(r.remaining) bytes of entries for \(count) records")
         }

@@ -36,10 +36,11 @@ struct RecordGroup {
     /// Every payload followed by `0x0A`, in sequence order.
     private(set) var payloads: [UInt8] = []
     private(set) var records: [Record] = []
-    private(set) var runKeys: [[UInt8]] = []
-    private(set) var typeTags: [[UInt8]] = []
-    private var runIndex: [ByteKey: Int32] = [:]
-    private var typeIndex: [ByteKey: Int32] = [:]
+    private var runNumbers = InternedKeys()
+    private var typeNumbers = InternedKeys()
+    /// The group's run keys and type tags, by number.
+    var runKeys: [[UInt8]] { runNumbers.keys }
+    var typeTags: [[UInt8]] { typeNumbers.keys }
 
     var isEmpty: Bool { records.isEmpty }
     /// Bytes of the group's JSONL.
@@ -52,18 +53,8 @@ struct RecordGroup {
                        time: flags.contains(.hasTime) ? time : 0)
         payloads.append(contentsOf: payload)
         payloads.append(0x0A)
-        if let run {
-            let key = ByteKey(run)
-            if let i = runIndex[key] { r.run = i } else {
-                r.run = Int32(runKeys.count); runIndex[key] = r.run; runKeys.append(key.bytes)
-            }
-        }
-        if let type {
-            let key = ByteKey(type)
-            if let i = typeIndex[key] { r.type = i } else {
-                r.type = Int32(typeTags.count); typeIndex[key] = r.type; typeTags.append(key.bytes)
-            }
-        }
+        if let run { r.run = Int32(runNumbers.number(of: run)) }
+        if let type { r.type = Int32(typeNumbers.number(of: type)) }
         records.append(r)
     }
 
@@ -75,10 +66,8 @@ struct RecordGroup {
     mutating func removeAll() {
         payloads.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
-        runKeys.removeAll(keepingCapacity: true)
-        typeTags.removeAll(keepingCapacity: true)
-        runIndex.removeAll(keepingCapacity: true)
-        typeIndex.removeAll(keepingCapacity: true)
+        runNumbers.removeAll()
+        typeNumbers.removeAll()
     }
 
     /// The group's blocks, in file order (see the type's comment).

@@ -118,11 +118,6 @@ final class SealedSegment {
 
     // MARK: - Block entries
 
-    /// Where the blocks end: the index frame's header.
-    private var dataEnd: UInt64 {
-        index.version == SealedFormat.version2 ? (entries.last??.offset ?? 0) + UInt64(entries.last??.totalLength ?? 0) : index.blockTableOffset - 8
-    }
-
     /// The entry of block `i`.
     func block(_ i: Int) throws -> SealedBlock {
         if let b = entries[i] { return b }
@@ -147,7 +142,7 @@ final class SealedSegment {
     func allBlocks() throws -> [SealedBlock] {
         if !allEntriesChecked {
             if index.blockCount > 0 { try readEntries(0...(index.blockCount - 1), all: true) }
-            try checkTiling(entries.map { $0! }, dataEnd: dataEnd)
+            try checkTiling(entries.map { $0! }, dataEnd: index.blockTableOffset - 8)
             allEntriesChecked = true
         }
         return entries.map { $0! }
@@ -192,7 +187,7 @@ final class SealedSegment {
         for (i, g) in index.groups.enumerated() where blocks[g.blocks].reduce(0, { $0 + UInt64($1.count) }) != UInt64(g.count) {
             throw StoreError(.corruption, path: path, offset: at, "the blocks of group \(i) do not hold its \(g.count) records")
         }
-        guard expectOffset == dataEnd else {
+        guard expectOffset == dataEnd, blocks.reduce(0, { $0 + UInt64($1.count) }) == index.recordCount else {
             throw StoreError(.corruption, path: path, offset: at, "index blocks do not cover the segment")
         }
     }
@@ -360,12 +355,6 @@ final class DecodedBlock {
         }
         lineStarts.removeAll(keepingCapacity: true)
         try jsonl.withUnsafeBytes { try splitLines(UnsafeRawBufferPointer(rebasing: $0[0..<n]), count: Int(b.count), into: &lineStarts) }
-    }
-
-    /// The frame flags of the record with sequence `sequence` in this block.
-    func flags(of sequence: UInt64) -> FrameHeader.Flags {
-        let delta = UInt32(sequence - entry.firstSequence)
-        return keys.entries.first { $0.sequenceDelta == delta }.map { FrameHeader.Flags(rawValue: $0.flags) } ?? []
     }
 
     /// Calls `body` with each record of the block that matches `filter`, in the

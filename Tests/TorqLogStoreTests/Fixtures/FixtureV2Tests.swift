@@ -15,12 +15,7 @@ import TorqTestSupport
         let segments = try store.segments()
         #expect(segments.filter { $0.kind == .sealed }.count == 4)
         #expect(segments.last?.kind == .wal)
-        var export: [UInt8] = []
-        try StoreReader(directory: store).forEach { r in
-            export.append(contentsOf: r.payload)
-            export.append(0x0A)
-            return true
-        }
+        let export = try exportBytes(store)
         #expect(export == readFile(Self.root + "/expected-export.jsonl"))
         let report = try StoreVerifier(directory: store).run()
         #expect(report.problems.isEmpty && report.records == 52)

@@ -54,12 +54,7 @@ import TorqTestSupport
         #expect(versions.prefix(4) == [2, 2, 2, 2])
         #expect(versions.count > 5 && versions.dropFirst(4).allSatisfy { $0 == 3 })
         #expect(segments.last?.kind == .wal)
-        var export: [UInt8] = []
-        try StoreReader(directory: store).forEach { r in
-            export.append(contentsOf: r.payload)
-            export.append(0x0A)
-            return true
-        }
+        let export = try exportBytes(store)
         #expect(export == readFile(Self.root + "/expected-export.jsonl"))
         #expect(export == readFile(Self.root + "/events.jsonl"))
         let report = try StoreVerifier(directory: store).run()

@@ -44,16 +44,6 @@ import TorqTestSupport
         try w.close()
     }
 
-    static func export(_ directory: StoreDirectory) throws -> [UInt8] {
-        var out: [UInt8] = []
-        try StoreReader(directory: directory).forEach { r in
-            out.append(contentsOf: r.payload)
-            out.append(0x0A)
-            return true
-        }
-        return out
-    }
-
     static func sealedSegments(_ directory: StoreDirectory) throws -> [SealedSegment] {
         try directory.segments().filter { $0.kind == .sealed }.map { try SealedSegment(path: $0.path, base: $0.base) }
     }
@@ -66,11 +56,11 @@ import TorqTestSupport
     @Test func replayAmongAThousandInterleavedRunsReadsOnlyTheRunsBlocks() throws {
         let records = Self.interleaved(30_000, runs: 1_000)
         let store = try Self.walStore(records, segmentSize: 4 << 20)
-        let beforeSealing = try Self.export(store.directory)
+        let beforeSealing = try exportBytes(store.directory)
         try Self.seal(store, layout: Self.scaledLayout)
         let sealed = try Self.sealedSegments(store.directory)
         #expect(sealed.count >= 2 && sealed.allSatisfy { $0.version == 3 } && sealed.contains { $0.groups.count >= 3 })
-        #expect(try Self.export(store.directory) == beforeSealing, "export after sealing is byte for byte the WAL's, in sequence order")
+        #expect(try exportBytes(store.directory) == beforeSealing, "export after sealing is byte for byte the WAL's, in sequence order")
         let storeBytes = try store.directory.segments().reduce(Int64(0)) { $0 + (Filesystem.fileSize($1.path) ?? 0) }
 
         for run in ["run-17", "run-503", "run-big"] {
@@ -185,7 +175,7 @@ import TorqTestSupport
         let versions = try Self.sealedSegments(store.directory).map(\.version)
         #expect(versions.prefix(4) == [2, 2, 2, 2] && versions.count > 5 && versions.dropFirst(4).allSatisfy { $0 == 3 })
         let expected = v2Export + Array(more.map(\.payload).joined(separator: "\n").utf8) + [0x0A]
-        #expect(try Self.export(store.directory) == expected)
+        #expect(try exportBytes(store.directory) == expected)
         var run: [UInt64] = []
         try StoreReader(directory: store.directory).forEach(RecordFilter(runKey: "run-v2-1")) { r in run.append(r.sequence); return true }
         let late = more.indices.filter { more[$0].run == "run-v2-1" }.map { UInt64(52 + $0) }
@@ -198,7 +188,7 @@ import TorqTestSupport
         _ = try Compactor(writer: w2).merge(targetBytes: 1 << 30)
         try w2.close()
         #expect(try Self.sealedSegments(store.directory).allSatisfy { $0.version == 3 })
-        #expect(try Self.export(store.directory) == expected)
+        #expect(try exportBytes(store.directory) == expected)
     }
 
     /// One sealed segment with a few groups, and where each part of its index is.
@@ -282,6 +272,6 @@ import TorqTestSupport
         let script = FixtureV3Tests.repo.appendingPathComponent("Tests/Python/torqlog_reader.py").path
         let python = try Child.run(executable: "/usr/bin/env", ["python3", script, store.path], timeout: 300)
         #expect(python.succeeded, "\(python.summary)")
-        #expect([UInt8](python.stdout) == (try Self.export(store.directory)))
+        #expect([UInt8](python.stdout) == (try exportBytes(store.directory)))
     }
 }
