@@ -17,11 +17,6 @@ struct InternedKeys {
     private(set) var keys: [[UInt8]] = []
     private var numbers: [ByteKey: Int] = [:]
 
-    init() {}
-
-    /// Strings read from a file, in their order (numbering them again is not needed).
-    init(decoded keys: [[UInt8]]) { self.keys = keys }
-
     var count: Int { keys.count }
 
     /// The number of `bytes`, given to it now if it has none yet.

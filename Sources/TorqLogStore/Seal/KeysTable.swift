@@ -11,27 +11,32 @@ struct KeysTable {
         var time: Int64 = 0
     }
 
-    private var runKeys = InternedKeys()
-    private var typeTags = InternedKeys()
+    /// The run keys (entries refer to them by number): distinct, in order of first appearance.
+    private(set) var runs: [[UInt8]] = []
+    /// The type tags, likewise.
+    private(set) var types: [[UInt8]] = []
     var entries: [Entry] = []
 
-    /// The run keys, in order of first appearance (entries refer to them by number).
-    var runs: [[UInt8]] { runKeys.keys }
-    /// The type tags, likewise.
-    var types: [[UInt8]] { typeTags.keys }
-
     mutating func removeAll() {
-        runKeys.removeAll(); typeTags.removeAll()
+        runs.removeAll(keepingCapacity: true); types.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
     }
 
-    /// Adds the keys of one record (a WAL frame's header fields). The sealer
-    /// keeps a block's distinct type tags below 65,535 (``RecordGroup``).
-    mutating func add(sequenceDelta: UInt32, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
-        var e = Entry(sequenceDelta: sequenceDelta, flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
-        if let run { e.run = UInt32(runKeys.number(of: run)) }
-        if let type { e.type = UInt16(typeTags.number(of: type)) }
-        entries.append(e)
+    /// Numbers a run key not in the table yet (the caller keeps them distinct).
+    mutating func addRun(_ key: [UInt8]) -> UInt32 {
+        runs.append(key)
+        return UInt32(runs.count - 1)
+    }
+
+    /// Numbers a type tag not in the table yet (the caller keeps them distinct, and fewer than 65,535).
+    mutating func addType(_ tag: [UInt8]) -> UInt16 {
+        types.append(tag)
+        return UInt16(types.count - 1)
+    }
+
+    /// Adds one record's keys: its run and type numbered by ``addRun(_:)`` and ``addType(_:)``.
+    mutating func add(_ entry: Entry) {
+        entries.append(entry)
     }
 
     func encoded() -> [UInt8] {
@@ -64,14 +69,10 @@ struct KeysTable {
         let count = Int(try r.u32())
         let nRuns = Int(try r.u32())
         guard nRuns <= bytes.count / 2 else { throw FormatProblem("keys table lists \(nRuns) runs") }
-        var runs: [[UInt8]] = []
-        for _ in 0..<nRuns { runs.append(try r.bytes(Int(try r.u16()))) }
-        t.runKeys = InternedKeys(decoded: runs)
+        for _ in 0..<nRuns { t.runs.append(try r.bytes(Int(try r.u16()))) }
         let nTypes = Int(try r.u32())
         guard nTypes <= bytes.count else { throw FormatProblem("keys table lists \(nTypes) types") }
-        var types: [[UInt8]] = []
-        for _ in 0..<nTypes { types.append(try r.bytes(Int(try r.u8()))) }
-        t.typeTags = InternedKeys(decoded: types)
+        for _ in 0..<nTypes { t.types.append(try r.bytes(Int(try r.u8()))) }
         guard r.remaining == count * SealedFormat.keyEntrySize else {
             throw FormatProblem("keys table holds \(r.remaining) bytes of entries for \(count) records")
         }

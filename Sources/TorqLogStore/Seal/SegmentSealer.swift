@@ -70,6 +70,9 @@ final class SealedSegmentWriter {
     private var runs: [ByteKey: [UInt32]] = [:]
     private var types: [ByteKey: UInt64] = [:]
     private var lastSequence: UInt64?
+    /// For the block being written: its number of each of the group's runs and types (-1: none yet).
+    private var blockRun: [Int32] = []
+    private var blockType: [Int32] = []
 
     init(path: String, firstSequence: UInt64, layout: SealLayout = .standard, cancel: CancelFlag? = nil) {
         self.path = path
@@ -112,6 +115,8 @@ final class SealedSegmentWriter {
     private func flushGroup() throws {
         guard !group.isEmpty else { return }
         let firstBlock = blocks.count
+        blockRun = [Int32](repeating: -1, count: group.runKeys.count)
+        blockType = [Int32](repeating: -1, count: group.typeTags.count)
         var first = UInt64.max, last = UInt64.min
         for r in group.records { first = min(first, r.sequence); last = max(last, r.sequence) }
         for block in group.blocks(layout) {
@@ -133,17 +138,31 @@ final class SealedSegmentWriter {
         jsonl.removeAll(keepingCapacity: true)
         keys.removeAll()
         for i in block.records { first = min(first, group.records[i].sequence); last = max(last, group.records[i].sequence) }
+        // The keys table numbers the block's runs and types itself, in order of first appearance;
+        // blockRun and blockType map the group's numbers to the block's.
         group.payloads.withUnsafeBytes { all in
             for i in block.records {
                 let r = group.records[i]
                 jsonl.append(contentsOf: UnsafeRawBufferPointer(rebasing: all[r.start...(r.start + r.length)]))
                 if r.flags.contains(.hasTime) { minTime = min(minTime, r.time); maxTime = max(maxTime, r.time) }
-                withOptionalBytes(r.run >= 0 ? group.runKeys[Int(r.run)] : nil) { run in
-                    withOptionalBytes(r.type >= 0 ? group.typeTags[Int(r.type)] : nil) { type in
-                        keys.add(sequenceDelta: UInt32(r.sequence - first), run: run, type: type, flags: r.flags, time: r.time)
-                    }
+                var e = KeysTable.Entry(sequenceDelta: UInt32(r.sequence - first), flags: r.flags.rawValue, time: r.time)
+                if r.run >= 0 {
+                    let g = Int(r.run)
+                    if blockRun[g] < 0 { blockRun[g] = Int32(keys.addRun(group.runKeys[g])) }
+                    e.run = UInt32(blockRun[g])
                 }
+                if r.type >= 0 {
+                    let g = Int(r.type)
+                    if blockType[g] < 0 { blockType[g] = Int32(keys.addType(group.typeTags[g])) }
+                    e.type = UInt16(blockType[g])
+                }
+                keys.add(e)
             }
+        }
+        for i in block.records {
+            let r = group.records[i]
+            if r.run >= 0 { blockRun[Int(r.run)] = -1 }
+            if r.type >= 0 { blockType[Int(r.type)] = -1 }
         }
         frame.removeAll(keepingCapacity: true)
         try jsonl.withUnsafeBytes { try LZ4Frame.compress($0, appendingTo: &frame) }
