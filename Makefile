@@ -84,7 +84,7 @@ test: test-deps
 	swift test $(SWIFT_TEST_FLAGS)
 	@# Smoke run of every benchmark on the debug build (exit status 2: the systems disagree on the event counts).
 	swift build --product torqlog-bench && swift build --product torqlog
-	.build/debug/torqlog-bench --events 3000 --repeat 1 --runs 1 --torqlog .build/debug/torqlog --quiet --format json > /dev/null
+	.build/debug/torqlog-bench --events 3000 --interleaved-events 6000 --interleaved-runs 200 --repeat 1 --runs 1 --torqlog .build/debug/torqlog --quiet --format json > /dev/null
 
 # The manual pages, from the release binary's own description of its commands.
 man: release

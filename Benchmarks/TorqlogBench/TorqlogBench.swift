@@ -30,6 +30,12 @@ struct TorqlogBench: ParsableCommand {
     @Option(help: "Events in the generated workload.")
     var events: Int = 100_000
 
+    @Option(help: "Events in the interleaved workload (the replay benchmark's second part).")
+    var interleavedEvents: Int = 300_000
+
+    @Option(help: "Runs of the interleaved workload, all in flight at once.")
+    var interleavedRuns: Int = 4_000
+
     @Option(help: "Timed runs per repeat (default: per benchmark — \(BenchmarkRegistry.available.map { "\($0.name) \($0.defaultRuns)" }.joined(separator: ", ")).")
     var runs: Int?
 
@@ -56,6 +62,9 @@ struct TorqlogBench: ParsableCommand {
     func validate() throws {
         guard events >= 1 else { throw ValidationError("--events must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard interleavedEvents >= 1, interleavedRuns >= 2 else {
+            throw ValidationError("--interleaved-events must be at least 1 and --interleaved-runs at least 2")
+        }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         for name in benchmarks where BenchmarkRegistry.lookup(name) == nil && !BenchmarkRegistry.planned.contains(name) {
             throw ValidationError("unknown benchmark '\(name)'; available: \(BenchmarkRegistry.available.map { $0.name }.joined(separator: " "))")
@@ -114,7 +123,8 @@ struct TorqlogBench: ParsableCommand {
         if format == .text { print(ResultTable.renderEnvironment(environment)) }
 
         let context = BenchContext(repeats: repeats, runsOverride: runs, workload: workload, root: root,
-                                   torqlogBinary: binary, quiet: quiet)
+                                   torqlogBinary: binary, quiet: quiet, interleavedEvents: interleavedEvents,
+                                   interleavedRuns: interleavedRuns, seed: seed)
         var reports: [BenchmarkReport] = []
         for b in selected {
             log("running \(b.name)")

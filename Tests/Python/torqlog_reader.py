@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A torqlog store reader written from FORMAT.md alone (format versions 1 and 2).
+"""A torqlog store reader written from FORMAT.md alone (format versions 1, 2 and 3).
 
 Usage: torqlog_reader.py STORE_DIR
 Prints the store's records as JSONL (what `torqlog export` prints), verifying
@@ -69,11 +69,13 @@ def read_sealed(path, base):
         raise Damage(f"{path}: no trailer")
     t = data[-48:]
     ioff, ilen, icrc, first, count, version, tcrc = struct.unpack_from("<QIIQQII", t, 0)
-    if crc32c(t[:36]) != tcrc or version != 2 or first != base:
+    if crc32c(t[:36]) != tcrc or version not in (2, 3) or first != base:
         raise Damage(f"{path}: trailer check failed")
     index = data[ioff:ioff + ilen]
     if crc32c(index) != icrc or ioff + ilen != len(data) - 48:
         raise Damage(f"{path}: index checksum")
+    if version == 3:
+        return read_sealed_v3(path, base, data, index, ioff, count)
     magic, size = struct.unpack_from("<II", data, ioff - 8)
     if magic != 0x184D2A50 or size != ilen + 48:
         raise Damage(f"{path}: index frame header")
@@ -91,22 +93,93 @@ def read_sealed(path, base):
     if rcount != count or ifirst != base:
         raise Damage(f"{path}: index totals")
     out = []
-    for (boff, dlen, klen, jlen, bcount, bfirst, _mn, _mx, bcrc, span) in blocks:
-        raw = data[boff:boff + dlen + klen]
-        if crc32c(raw) != bcrc:
-            raise Damage(f"{path} at {boff}: block checksum")
-        jsonl = lz4.frame.decompress(raw[:dlen])
-        kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
-        if kmagic != 0x184D2A51 or ksize != klen - 8:
-            raise Damage(f"{path} at {boff}: keys frame header")
-        table = lz4.frame.decompress(raw[dlen + 12:])
-        if len(jsonl) != jlen or len(table) != tsize:
-            raise Damage(f"{path} at {boff}: sizes")
-        (n,) = struct.unpack_from("<I", table, 0)
-        lines = jsonl.split(b"\n")
-        if lines[-1] != b"" or len(lines) - 1 != n or n != bcount:
-            raise Damage(f"{path} at {boff}: line count")
-        out.extend(lines[:-1])
+    for entry in blocks:
+        out.extend(line for _, line in read_block(path, data, entry))
+    return out, end_seq
+
+
+def read_block(path, data, entry):
+    """A block (sections 7.1, 7.2) given its index entry: its lines with their sequences, in line order."""
+    (boff, dlen, klen, jlen, bcount, bfirst, _mn, _mx, bcrc, _span) = entry[:10]
+    raw = data[boff:boff + dlen + klen]
+    if crc32c(raw) != bcrc:
+        raise Damage(f"{path} at {boff}: block checksum")
+    jsonl = lz4.frame.decompress(raw[:dlen])
+    kmagic, ksize, tsize = struct.unpack_from("<III", raw, dlen)
+    if kmagic != 0x184D2A51 or ksize != klen - 8:
+        raise Damage(f"{path} at {boff}: keys frame header")
+    table = lz4.frame.decompress(raw[dlen + 12:])
+    if len(jsonl) != jlen or len(table) != tsize:
+        raise Damage(f"{path} at {boff}: sizes")
+    lines = jsonl.split(b"\n")
+    seqs = keys_sequences(table, bfirst)
+    if lines[-1] != b"" or len(lines) - 1 != len(seqs) or len(seqs) != bcount:
+        raise Damage(f"{path} at {boff}: line count")
+    return list(zip(seqs, lines[:-1]))
+
+
+def keys_sequences(table, first_sequence):
+    """The sequence of each record of a keys table (section 7.2), in line order."""
+    (n, nruns) = struct.unpack_from("<II", table, 0)
+    p = 8
+    for _ in range(nruns):
+        (klen,) = struct.unpack_from("<H", table, p)
+        p += 2 + klen
+    (ntypes,) = struct.unpack_from("<I", table, p)
+    p += 4
+    for _ in range(ntypes):
+        p += 1 + table[p]
+    if len(table) - p != 20 * n:
+        raise Damage("keys table size")
+    return [first_sequence + struct.unpack_from("<I", table, p + 20 * i)[0] for i in range(n)]
+
+
+def read_sealed_v3(path, base, data, head, head_offset, count):
+    """Section 7.4: groups of blocks in cluster order, put back in sequence order."""
+    version, nblocks, table_offset, ngroups = struct.unpack_from("<IIQI", head, 0)
+    if version != 3:
+        raise Damage(f"{path}: index head version")
+    groups = [struct.unpack_from("<QIIII", head, 20 + 24 * g) for g in range(ngroups)]
+    p = 20 + 24 * ngroups
+    (ntypes,) = struct.unpack_from("<I", head, p); p += 4
+    for _ in range(ntypes):
+        p += 1 + head[p] + 8
+    _no_run, _no_time, rcount, _jsonl, _mint, _maxt, ifirst, end_seq, nruns, npages = struct.unpack_from("<QQQQqqQQII", head, p)
+    p += 72
+    if rcount != count or ifirst != base:
+        raise Damage(f"{path}: index totals")
+    magic, size = struct.unpack_from("<II", data, table_offset - 8)
+    if magic != 0x184D2A50 or size != len(data) - table_offset:
+        raise Damage(f"{path}: index frame header")
+    # Run pages: each checked by its own CRC-32C.
+    runs = 0
+    for _ in range(npages):
+        poff, plen, pruns, klen = struct.unpack_from("<QIIH", head, p)
+        p += 18 + klen
+        page = data[poff:poff + plen]
+        if crc32c(page[:-4]) != struct.unpack_from("<I", page, plen - 4)[0] or struct.unpack_from("<I", page, 0)[0] != pruns:
+            raise Damage(f"{path} at {poff}: run page")
+        runs += pruns
+    if p != len(head) or runs != nruns:
+        raise Damage(f"{path}: index head")
+    entries = []
+    for i in range(nblocks):
+        e = data[table_offset + 64 * i:table_offset + 64 * (i + 1)]
+        if crc32c(e[:60]) != struct.unpack_from("<I", e, 60)[0]:
+            raise Damage(f"{path} at {table_offset + 64 * i}: block entry checksum")
+        entries.append(struct.unpack_from("<QIIIIQqqII", e, 0))
+    out = []
+    for (gfirst, gspan, gcount, fblock, bcount) in groups:
+        lines = []
+        for entry in entries[fblock:fblock + bcount]:
+            lines.extend(read_block(path, data, entry))
+        lines.sort()
+        seqs = [s for s, _ in lines]
+        if len(lines) != gcount or len(set(seqs)) != gcount or seqs[0] != gfirst or seqs[-1] != gfirst + gspan:
+            raise Damage(f"{path}: group at sequence {gfirst} does not hold its records")
+        out.extend(line for _, line in lines)
+    if len(out) != count:
+        raise Damage(f"{path}: record count")
     return out, end_seq
 
 

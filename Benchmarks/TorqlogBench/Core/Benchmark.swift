@@ -32,6 +32,7 @@ enum BenchmarkRegistry {
         EndToEndBenchmark.self,
         MemoryBenchmark.self,
         SealBenchmark.self,
+        LayoutBenchmark.self,
         ServeBenchmark.self,
         ProducersBenchmark.self,
     ] }
@@ -72,7 +73,17 @@ final class BenchContext {
     private(set) var torqlogFixture: String?
     private(set) var sqliteFixture: String?
 
-    init(repeats: Int, runsOverride: Int?, workload: Workload, root: String, torqlogBinary: String?, quiet: Bool) {
+    /// The interleaved workload's size (`--interleaved-events`, `--interleaved-runs`).
+    let interleavedEvents: Int
+    let interleavedRuns: Int
+    private let seed: UInt64
+    private var interleaved: (workload: Workload, store: String, database: String)?
+
+    init(repeats: Int, runsOverride: Int?, workload: Workload, root: String, torqlogBinary: String?, quiet: Bool,
+         interleavedEvents: Int = 300_000, interleavedRuns: Int = 4_000, seed: UInt64 = 42) {
+        self.interleavedEvents = interleavedEvents
+        self.interleavedRuns = interleavedRuns
+        self.seed = seed
         self.repeats = repeats
         self.runsOverride = runsOverride
         self.workload = workload
@@ -127,6 +138,29 @@ final class BenchContext {
         try requireAgreement("sqlite fixture", [("generated", workload.events), ("sqlite rows", try SQLiteBaseline.count(path: path))])
         sqliteFixture = path
         return path
+    }
+
+    /// The interleaved workload (every run in flight at once, as behind a server
+    /// taking many agents), its torqlog store (ingested, then every segment
+    /// sealed, as `torqlog seal` does) and its SQLite database; built on first use.
+    func interleavedFixtures() throws -> (workload: Workload, store: String, database: String) {
+        if let interleaved { return interleaved }
+        log("generating the interleaved workload: \(interleavedEvents) events, \(interleavedRuns) runs in flight at once")
+        let w = try Workload.generate(events: interleavedEvents, seed: seed, path: root + "/interleaved.jsonl", interleavedRuns: interleavedRuns)
+        let store = newPath("torqlog-interleaved")
+        log("building its torqlog store (sealed)")
+        let outcome = try TorqlogIngest.inProcess(input: w.path, store: store, latency: nil)
+        try requireAgreement("interleaved torqlog store", [("generated", w.events), ("torqlog", outcome.summary.events)])
+        let writer = try LogWriter(directory: StoreDirectory(store), options: LogWriter.Options(sealClosedSegments: true))
+        try writer.sealAll()
+        try writer.close()
+        let database = newPath("sqlite-interleaved") + ".db"
+        log("building its SQLite database")
+        var ignored = LatencyRecorder(operation: "")
+        _ = try SQLiteBaseline.ingest(input: w.path, path: database, latency: &ignored)
+        try requireAgreement("interleaved sqlite", [("generated", w.events), ("sqlite rows", try SQLiteBaseline.count(path: database))])
+        interleaved = (w, store, database)
+        return (w, store, database)
     }
 
     /// What a torqlog store is made of, e.g. "1 sealed segment (24.1 MB) + 1 WAL segment (42.7 MB)".

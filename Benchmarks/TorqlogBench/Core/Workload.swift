@@ -14,6 +14,12 @@ import TorqJSON
 /// - Heavy-tailed run sizes: one run holds 17% of the events, spread over the
 ///   whole file; the others have Pareto-distributed (Zipf-like) sizes and
 ///   interleave like concurrent agents (24 in flight).
+/// - Or, *interleaved* (`interleavedRuns: N`, what a server taking many agents
+///   at once writes): exactly N runs, all in flight from the first event to the
+///   last. The large run keeps its 17%; the other N − 1 have Pareto sizes
+///   scaled to share the rest, and every event belongs to a run drawn in
+///   proportion to the events it has left, so each run is spread evenly over
+///   the whole file.
 /// - Timestamps are RFC 3339 with microseconds, non-decreasing in file order.
 struct Workload: Sendable {
     /// The JSONL file.
@@ -30,6 +36,12 @@ struct Workload: Sendable {
     var largestRunID: String
     var largestRunEvents: Int
     var largestRunPayloadBytes: Int64
+    /// A typical run: the one of median size (events), its events and payload bytes.
+    var typicalRunID: String
+    var typicalRunEvents: Int
+    var typicalRunPayloadBytes: Int64
+    /// Runs in flight at once: 24, or every run of an interleaved workload.
+    var concurrentRuns: Int
     /// Events per event_type.
     var typeCounts: [String: Int]
     /// Events carrying a 40 KB text.
@@ -44,10 +56,11 @@ struct Workload: Sendable {
     /// Runs in flight at once (the interleaving of concurrent agents).
     static let concurrentRuns = 24
 
-    /// Generates `events` events from `seed` into `path`.
-    static func generate(events: Int, seed: UInt64, path: String) throws -> Workload {
+    /// Generates `events` events from `seed` into `path`; with `interleavedRuns`,
+    /// exactly that many runs, all in flight at once (see the type's comment).
+    static func generate(events: Int, seed: UInt64, path: String, interleavedRuns: Int? = nil) throws -> Workload {
         let start = monotonicNanoseconds()
-        var gen = Generator(seed: seed, events: events)
+        var gen = Generator(seed: seed, events: events, interleavedRuns: interleavedRuns)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BenchError("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -68,9 +81,12 @@ struct Workload: Sendable {
         }
         try writeAll(fd, buffer, path)
         fileBytes += Int64(buffer.count)
+        let typical = gen.typicalRun()
         return Workload(path: path, events: events, fileBytes: fileBytes, runs: gen.runsStarted,
                         largestRunID: gen.bigRun.id, largestRunEvents: gen.bigRun.emitted,
-                        largestRunPayloadBytes: gen.bigRunPayloadBytes, typeCounts: gen.typeCounts,
+                        largestRunPayloadBytes: gen.bigRun.payloadBytes,
+                        typicalRunID: typical.id, typicalRunEvents: typical.emitted, typicalRunPayloadBytes: typical.payloadBytes,
+                        concurrentRuns: interleavedRuns ?? concurrentRuns, typeCounts: gen.typeCounts,
                         largePayloads: gen.largePayloads, longestLine: longest,
                         generationSeconds: Double(monotonicNanoseconds() - start) / 1e9)
     }
@@ -98,8 +114,9 @@ private struct Generator {
         let session: String
         let agent: Int
         let query: Int
-        let size: Int
+        var size: Int
         var emitted = 0
+        var payloadBytes: Int64 = 0
         var toolsUsed: [Int] = []
         var tokens = 0
         init(id: String, traceID: String, session: String, agent: Int, query: Int, size: Int) {
@@ -110,8 +127,11 @@ private struct Generator {
     var rng: SplitMix64
     let totalEvents: Int
     let bigRun: Run
-    var bigRunPayloadBytes: Int64 = 0
     var active: [Run] = []
+    /// Every run started, in order (for the typical run).
+    var started: [Run] = []
+    /// Interleaved: the run of each event, drawn up front.
+    var schedule: [Run] = []
     /// Events not yet promised to any run.
     var unassigned: Int
     var runsStarted = 1
@@ -121,7 +141,7 @@ private struct Generator {
     var largePayloads = 0
     let largeEvery: Int
 
-    init(seed: UInt64, events: Int) {
+    init(seed: UInt64, events: Int, interleavedRuns: Int? = nil) {
         rng = SplitMix64(seed: seed)
         totalEvents = events
         let big = events == 0 ? 0 : max(1, Int((Double(events) * Workload.largestRunShare).rounded()))
@@ -129,6 +149,42 @@ private struct Generator {
                      agent: 0, query: 0, size: big)
         unassigned = events - big
         largeEvery = events >= 100 ? min(25_000, events) : Int.max
+        started = [bigRun]
+        if let n = interleavedRuns, n > 1 { scheduleInterleaved(runs: n) }
+    }
+
+    /// Starts all `runs` runs now and draws the run of every event: the runs'
+    /// events shuffled together, so that each run is spread over the whole file.
+    mutating func scheduleInterleaved(runs: Int) {
+        let others = min(runs - 1, unassigned)
+        guard others > 0 else { return }
+        let drawn = (0..<others).map { _ in Double(drawRunSize()) }
+        let total = drawn.reduce(0, +)
+        var sizes = drawn.map { max(1, Int(($0 / total * Double(unassigned)).rounded(.down))) }
+        var left = unassigned - sizes.reduce(0, +)
+        var i = 0
+        while left != 0 {  // hand out (or take back) what rounding left, one event per run
+            if left > 0 { sizes[i % others] += 1; left -= 1 } else if sizes[i % others] > 1 { sizes[i % others] -= 1; left += 1 }
+            i += 1
+        }
+        var slots: [Run] = Array(repeating: bigRun, count: bigRun.size)
+        for size in sizes {
+            let run = newRun()
+            run.size = size
+            slots.append(contentsOf: repeatElement(run, count: size))
+        }
+        unassigned = 0
+        for j in stride(from: slots.count - 1, to: 0, by: -1) {  // Fisher–Yates
+            slots.swapAt(j, Int(rng.next() % UInt64(j + 1)))
+        }
+        schedule = slots
+    }
+
+    /// The run of median size (events), the first such in start order.
+    func typicalRun() -> Run {
+        let sizes = started.map(\.emitted).sorted()
+        let median = sizes.isEmpty ? 0 : sizes[(sizes.count - 1) / 2]
+        return started.first { $0.emitted == median } ?? bigRun
     }
 
     /// Pareto (α = 1.2, minimum 4) run sizes, capped at 2% of the events: a Zipf-like heavy tail.
@@ -143,14 +199,17 @@ private struct Generator {
         runsStarted += 1
         let size = min(drawRunSize(), unassigned)
         unassigned -= size
-        return Run(id: "run-" + rng.hex(8) + "-" + rng.hex(4), traceID: rng.hex(32), session: session,
-                   agent: Int(rng.next() % UInt64(Vocabulary.agents.count)),
-                   query: Int(rng.next() % UInt64(Vocabulary.queries.count)), size: size)
+        let run = Run(id: "run-" + rng.hex(8) + "-" + rng.hex(4), traceID: rng.hex(32), session: session,
+                      agent: Int(rng.next() % UInt64(Vocabulary.agents.count)),
+                      query: Int(rng.next() % UInt64(Vocabulary.queries.count)), size: size)
+        started.append(run)
+        return run
     }
 
     /// Picks the run the event at `index` belongs to: the large run with the
     /// probability that spreads its events evenly, else one of the runs in flight.
     mutating func pickRun(index: Int) -> Run {
+        if !schedule.isEmpty { return schedule[index] }
         let remainingSlots = totalEvents - index
         let bigLeft = bigRun.size - bigRun.emitted
         let smallLeft = remainingSlots - bigLeft
@@ -254,7 +313,7 @@ private struct Generator {
             j.string(type == "model_interaction" ? "response_text" : "output", Vocabulary.largeText)
         }
         j.end(into: &out)
-        if run === bigRun { bigRunPayloadBytes += Int64(out.count - start) }
+        run.payloadBytes += Int64(out.count - start)
     }
 }
 

@@ -108,7 +108,7 @@ public struct Compactor {
         var report = Report()
         report.bytesBefore = try totalBytes()
         let key = Array(runKey.utf8)
-        for s in try sealedSegments(allSealed: true) where s.index.runs[ByteKey(key)] != nil {
+        for s in try sealedSegments(allSealed: true) where try !s.blocks(ofRun: key).isEmpty {
             let removed = try rewrite(s) { run, _ in run.map { !$0.elementsEqual(key) } ?? true }
             report.recordsRemoved += removed
             report.segmentsRewritten += 1
@@ -135,15 +135,9 @@ public struct Compactor {
             let tmp = first.path + ".tmp"
             let writer = SealedSegmentWriter(path: tmp, firstSequence: first.base)
             try writer.open()
-            let block = try DecodedBlock()
             for s in group {
-                for b in s.index.blocks.indices {
-                    try s.read(block: b, into: block)
-                    _ = try block.forEach(RecordFilter(), segment: s.base) { r in
-                        try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type,
-                                       flags: block.flags(of: r.sequence), time: r.time ?? 0)
-                        return true
-                    }
+                try s.forEachRecord { r, flags in
+                    try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type, flags: flags, time: r.time ?? 0)
                 }
             }
             _ = try writer.finish(endSequence: last.endSequence)
@@ -184,18 +178,12 @@ public struct Compactor {
         let tmp = s.path + ".tmp"
         let writer = SealedSegmentWriter(path: tmp, firstSequence: s.base)
         try writer.open()
-        let block = try DecodedBlock()
         var removed = 0
-        for b in s.index.blocks.indices {
-            try s.read(block: b, into: block)
-            _ = try block.forEach(RecordFilter(), segment: s.base) { r in
-                if keep(r.runKey, r.time) {
-                    try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type,
-                                   flags: block.flags(of: r.sequence), time: r.time ?? 0)
-                } else {
-                    removed += 1
-                }
-                return true
+        try s.forEachRecord { r, flags in
+            if keep(r.runKey, r.time) {
+                try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type, flags: flags, time: r.time ?? 0)
+            } else {
+                removed += 1
             }
         }
         guard removed > 0 else {

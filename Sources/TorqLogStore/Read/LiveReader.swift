@@ -42,22 +42,27 @@ public final class LiveReader {
             if source == nil { source = try openSource() }
             guard let current = source else { return count }
             switch current {
-            case .sealed(let s, let blockIndex):
-                // A segment sealed before we got to it (a reader lagging behind the writer).
-                guard blockIndex < s.index.blocks.count else {
+            case .sealed(let s, let groupIndex):
+                // A segment sealed before we got to it (a reader lagging behind the writer):
+                // one group at a time, its records back in sequence order.
+                guard groupIndex < s.groups.count else {
                     move(to: s.endSequence)
                     continue
                 }
-                let block = try decodedBlock()
-                try s.read(block: blockIndex, into: block)
-                _ = try block.forEach(RecordFilter(), segment: s.base) { r in
-                    guard r.sequence >= position.sequence else { return true }
+                let group = try decodedGroup()
+                if loadedGroup?.segment != s.base || loadedGroup?.group != groupIndex {
+                    loadedGroup = nil
+                    try group.load(s, group: groupIndex, blocks: Array(s.groups[groupIndex].blocks))
+                    loadedGroup = (s.base, groupIndex)
+                }
+                let finished = try group.forEach(RecordFilter(), segment: s.base, from: position.sequence) { r, _ in
+                    guard count < limit else { return false }
                     try body(r)
                     position.sequence = r.sequence + 1
                     count += 1
                     return true
                 }
-                source = .sealed(s, block: blockIndex + 1)
+                if finished { source = .sealed(s, group: groupIndex + 1) }
             case .wal(let c):
                 switch try c.next() {
                 case .frame(let f):
@@ -100,16 +105,18 @@ public final class LiveReader {
 
     private enum Source {
         case wal(SegmentCursor)
-        case sealed(SealedSegment, block: Int)
+        case sealed(SealedSegment, group: Int)
     }
 
-    private var block: DecodedBlock?
+    private var group: DecodedGroup?
+    /// Which group `group` holds.
+    private var loadedGroup: (segment: UInt64, group: Int)?
 
-    private func decodedBlock() throws -> DecodedBlock {
-        if let block { return block }
-        let b = try DecodedBlock()
-        block = b
-        return b
+    private func decodedGroup() throws -> DecodedGroup {
+        if let group { return group }
+        let g = try DecodedGroup()
+        group = g
+        return g
     }
 
     private func move(to base: UInt64) {
@@ -124,6 +131,7 @@ public final class LiveReader {
 
     /// Opens the segment holding `position`: its WAL file, or its sealed file once it has been sealed.
     private func openSource() throws -> Source? {
+        loadedGroup = nil
         let opened = try OpenedSegment.open(directory, base: segmentBase, chunkSize: 256 << 10) {
             try SealedSegment(path: $0.path, base: $0.base)
         }
@@ -134,8 +142,8 @@ public final class LiveReader {
             if position.segment == segmentBase { c.seek(to: position.offset, sequence: position.sequence) }
             return .wal(c)
         case .sealed(let s):
-            let first = s.index.blocks.firstIndex { $0.lastSequence >= position.sequence } ?? s.index.blocks.count
-            return .sealed(s, block: first)
+            let first = s.groups.firstIndex { $0.lastSequence >= position.sequence } ?? s.groups.count
+            return .sealed(s, group: first)
         }
     }
 

@@ -1,12 +1,16 @@
 /// Reads a store without locking it: a snapshot of the segments present when
 /// it was created, and of the records they hold when each is read.
 ///
-/// Sealed segments are read block by block through their index (only the
-/// blocks that can hold what a filter asks for); WAL segments frame by frame.
+/// Sealed segments are read through their index: a run filter reads the run's
+/// blocks only (version 3: one run page and those blocks' entries, then the
+/// blocks, whose records of the run are already in sequence order); any other
+/// read decompresses one group at a time and returns its records in sequence
+/// order (FORMAT.md §7.4). WAL segments are read frame by frame.
 /// Every record it returns passed its checksums. A partial frame at the end
 /// of the last segment (a write in progress) ends the data; anything else that
 /// fails a check is thrown as `StoreError(.corruption)` with file and offset.
-/// Memory stays bounded by one block or one read chunk, whatever the store's size.
+/// Memory stays bounded by one group of a sealed segment (16 MiB of JSONL as
+/// sealing writes them), one block, or one read chunk, whatever the store's size.
 public final class StoreReader {
     /// The store being read.
     public let directory: StoreDirectory
@@ -14,9 +18,13 @@ public final class StoreReader {
     public let segments: [SegmentFile]
     private var sealedCache: [UInt64: SealedSegment] = [:]
     private var block: DecodedBlock?
+    private var group: DecodedGroup?
 
-    /// Bytes of segment data read so far (frames, blocks, indexes), for measurements.
-    public private(set) var bytesRead: Int64 = 0
+    /// Bytes of segment data read so far (frames, blocks, the parts of indexes read), for measurements.
+    public var bytesRead: Int64 { dataBytesRead + sealedCache.values.reduce(0) { $0 + $1.indexBytesRead } }
+    private var dataBytesRead: Int64 = 0
+    /// Sealed blocks read (and decompressed) so far, for measurements.
+    public private(set) var blocksRead = 0
 
     /// Opens `directory` for reading: lists its segments, reads no data.
     public init(directory: StoreDirectory) throws {
@@ -70,7 +78,6 @@ public final class StoreReader {
     func sealed(_ seg: SegmentFile) throws -> SealedSegment {
         if let s = sealedCache[seg.base] { return s }
         let s = try SealedSegment(path: seg.path, base: seg.base)
-        bytesRead += Int64(s.index.blocks.count * SealedFormat.blockEntrySize + SealedFormat.trailerSize)
         sealedCache[seg.base] = s
         return s
     }
@@ -118,6 +125,49 @@ public final class StoreReader {
         return b
     }
 
+    private func decodedGroup() throws -> DecodedGroup {
+        if let group { return group }
+        let g = try DecodedGroup()
+        group = g
+        return g
+    }
+
+    /// Calls `body` with the records of sealed segment `s` matching `filter`,
+    /// in sequence order; returns false when `body` stopped.
+    private func forEach(in s: SealedSegment, _ filter: RecordFilter, _ body: (RecordView) throws -> Bool) throws -> Bool {
+        if filter.runKey != nil {
+            // A run's records, block after block, are in sequence order (FORMAT.md §7.4): read them as they come.
+            let block = try decodedBlock()
+            var last: UInt64?
+            for b in try s.runBlocks(filter) {
+                try s.read(block: b, into: block)
+                dataBytesRead += Int64(block.bytesRead)
+                blocksRead += 1
+                let goOn = try block.forEach(filter, segment: s.base) { r in
+                    if let last, r.sequence <= last {
+                        throw StoreError(.corruption, path: s.path, offset: r.location.offset,
+                                         "block \(b): the run's record \(r.sequence) comes after its record \(last)")
+                    }
+                    last = r.sequence
+                    return try body(r)
+                }
+                if !goOn { return false }
+            }
+            return true
+        }
+        if filter.isEmpty { try s.checkWholeIndex() }
+        let group = try decodedGroup()
+        for g in s.groups.indices {
+            let blocks = try s.candidateBlocks(ofGroup: g, filter)
+            guard !blocks.isEmpty else { continue }
+            try group.load(s, group: g, blocks: blocks)
+            dataBytesRead += Int64(group.bytesRead)
+            blocksRead += blocks.count
+            if try !group.forEach(filter, segment: s.base, { r, _ in try body(r) }) { return false }
+        }
+        return true
+    }
+
     /// Whether `seg` is the active segment: the last one, a WAL segment.
     private func isActive(_ seg: SegmentFile) -> Bool {
         seg.base == lastBase && seg.kind == .wal
@@ -138,12 +188,7 @@ public final class StoreReader {
             }
             switch try open(seg) {
             case .sealed(let s):
-                let block = try decodedBlock()
-                for b in s.candidateBlocks(filter) {
-                    try s.read(block: b, into: block)
-                    bytesRead += Int64(block.bytesRead)
-                    if try !block.forEach(filter, segment: seg.base, body) { return }
-                }
+                if try !forEach(in: s, filter, body) { return }
                 chain.keep(seg, end: s.endSequence)
                 lastEnd = s.endSequence
             case .wal(let cursor):
@@ -161,7 +206,7 @@ public final class StoreReader {
                 var stopped = false
                 let end = try cursor.readToEnd(isActive: isActive(seg)) { f in
                     guard !stopped else { return }
-                    bytesRead += Int64(f.header.frameLength)
+                    dataBytesRead += Int64(f.header.frameLength)
                     if filter.matches(f), try !body(RecordView(f, segment: seg.base)) { stopped = true }
                 }
                 if stopped { return }
@@ -178,7 +223,7 @@ public final class StoreReader {
             cursor.seek(to: loc.offset, sequence: loc.sequence)
             switch try cursor.next() {
             case .frame(let f):
-                bytesRead += Int64(f.header.frameLength)
+                dataBytesRead += Int64(f.header.frameLength)
                 if try !body(RecordView(f, segment: loc.segment)) { return false }
             case .end, .zeroTail:
                 throw StoreError(.corruption, path: cursor.path, offset: loc.offset, "indexed frame is missing")
@@ -196,14 +241,28 @@ public final class StoreReader {
         var kept: [OwnedRecord] = []  // newest first
         segments: for seg in try readableSegments().reversed() {
             switch try open(seg) {
-            case .sealed(let s):
+            case .sealed(let s) where filter.runKey != nil:
                 let block = try decodedBlock()
-                for b in s.candidateBlocks(filter).reversed() {
+                for b in try s.runBlocks(filter).reversed() {
                     try s.read(block: b, into: block)
-                    bytesRead += Int64(block.bytesRead)
+                    dataBytesRead += Int64(block.bytesRead)
+                    blocksRead += 1
                     var here: [OwnedRecord] = []
                     _ = try block.forEach(filter, segment: seg.base) { here.append(OwnedRecord($0)); return true }
                     kept.append(contentsOf: here.reversed())
+                    if kept.count >= count { break segments }
+                }
+            case .sealed(let s):
+                let group = try decodedGroup()
+                for g in s.groups.indices.reversed() {
+                    let blocks = try s.candidateBlocks(ofGroup: g, filter)
+                    guard !blocks.isEmpty else { continue }
+                    try group.load(s, group: g, blocks: blocks)
+                    dataBytesRead += Int64(group.bytesRead)
+                    blocksRead += blocks.count
+                    var here: [OwnedRecord] = []
+                    _ = try group.forEach(filter, segment: seg.base) { r, _ in here.append(OwnedRecord(r)); return true }
+                    kept.append(contentsOf: here.suffix(count - kept.count).reversed())
                     if kept.count >= count { break segments }
                 }
             case .wal(let cursor):
@@ -254,7 +313,7 @@ public final class StoreReader {
             throw StoreError(.notFound, path: segment.path, "segment sealed while reading; read it again")
         }
         let end = try cursor.readToEnd(isActive: isActive(segment)) { f in
-            bytesRead += Int64(FrameHeader.size + Int(f.header.runLength) + Int(f.header.typeLength))
+            dataBytesRead += Int64(FrameHeader.size + Int(f.header.runLength) + Int(f.header.typeLength))
             try body(f)
         }
         try end.check()

@@ -63,15 +63,15 @@ public struct StoreStatistics: Sendable {
                 s.records = Int(idx.recordCount)
                 s.jsonlBytes = Int64(idx.jsonlBytes)
                 payloadBytes += Int64(idx.jsonlBytes) - Int64(idx.recordCount)
-                runs.formUnion(idx.runs.keys)
+                runs.formUnion(try sealed.allRuns().keys)
                 for (k, v) in idx.types { types[k, default: 0] += Int(v) }
                 if idx.minTime <= idx.maxTime {
                     firstTime = min(firstTime ?? idx.minTime, idx.minTime)
                     lastTime = max(lastTime ?? idx.maxTime, idx.maxTime)
                 }
-                if let firstBlock = idx.blocks.first, let lastBlock = idx.blocks.last {
-                    if firstSequence == nil { firstSequence = firstBlock.firstSequence }
-                    lastSequence = lastBlock.lastSequence
+                if let firstGroup = idx.groups.first, let lastGroup = idx.groups.last {
+                    if firstSequence == nil { firstSequence = firstGroup.firstSequence }
+                    lastSequence = lastGroup.lastSequence
                 }
                 recordsWithoutRun += Int(idx.recordsWithoutRun)
                 records += s.records

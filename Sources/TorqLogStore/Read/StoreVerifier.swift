@@ -140,9 +140,12 @@ public struct StoreVerifier {
 }
 
 extension StoreVerifier {
-    /// Checks a sealed segment: trailer, index, every block's checksum, LZ4
-    /// frames (with their content checksums), keys tables, and that the run
-    /// lists match the blocks' keys. Returns the sequence after its last record.
+    /// Checks a sealed segment: trailer, index (version 3: every block entry and
+    /// run page by its own checksum too), every block's checksum, LZ4 frames
+    /// (with their content checksums), keys tables, that each group's blocks
+    /// hold its records once each, that a run's records ascend from block to
+    /// block within a group, and that the run lists and totals match the
+    /// blocks' keys. Returns the segment's end sequence.
     func verifySealed(_ segment: SegmentFile, size: Int64, into report: inout Report) -> UInt64? {
         let sealed: SealedSegment
         do { sealed = try SealedSegment(path: segment.path, base: segment.base) } catch let e as StoreError {
@@ -152,49 +155,84 @@ extension StoreVerifier {
             report.problems.append(Problem(path: segment.path, offset: 0, length: size, reason: "\(error)", isDamage: true))
             return nil
         }
+        func damage(_ e: any Error, at offset: Int64, length: Int64) {
+            let message = (e as? StoreError)?.message ?? "\(e)"
+            report.problems.append(Problem(path: segment.path, offset: (e as? StoreError)?.offset ?? offset, length: length,
+                                           reason: message, isDamage: true))
+        }
+        let entries: [SealedBlock]
+        let runs: [ByteKey: [UInt32]]
         let block: DecodedBlock
-        do { block = try DecodedBlock() } catch {
-            report.problems.append(Problem(path: segment.path, offset: 0, length: 0, reason: "cannot check its blocks: \(error)", isDamage: true))
+        do {
+            entries = try sealed.allBlocks()
+            runs = try sealed.allRuns()
+            block = try DecodedBlock()
+        } catch {
+            // Where the blocks are is not known for sure: the segment is damaged as a whole.
+            damage(error, at: 0, length: size)
             return sealed.endSequence
         }
         var runsSeen: [[UInt8]: [UInt32]] = [:]
         var totals = IndexTotals()
-        for (i, b) in sealed.index.blocks.enumerated() {
-            do {
-                try sealed.read(block: i, into: block, verifyContentChecksums: true)
-                report.records += Int(b.count)
-                var minT = Int64.max, maxT = Int64.min
-                var blockRuns = Set<[UInt8]>()
-                for e in block.keys.entries {
-                    let flags = FrameHeader.Flags(rawValue: e.flags)
-                    if flags.contains(.hasRun) { blockRuns.insert(block.keys.runs[Int(e.run)]) } else { totals.withoutRun += 1 }
-                    if flags.contains(.hasTime) { minT = min(minT, e.time); maxT = max(maxT, e.time) } else { totals.withoutTime += 1 }
-                    if e.type != SealedFormat.noType { totals.types[block.keys.types[Int(e.type)], default: 0] += 1 }
+        for (g, group) in sealed.groups.enumerated() {
+            var sequences: [UInt64] = []
+            var lastOfRun: [[UInt8]: UInt64] = [:]
+            var whole = true
+            for i in group.blocks {
+                let b = entries[i]
+                do {
+                    try sealed.read(block: i, into: block, verifyContentChecksums: true)
+                    report.records += Int(b.count)
+                    var minT = Int64.max, maxT = Int64.min
+                    var blockRuns = Set<[UInt8]>()
+                    for e in block.keys.entries {
+                        let flags = FrameHeader.Flags(rawValue: e.flags)
+                        let sequence = b.firstSequence + UInt64(e.sequenceDelta)
+                        sequences.append(sequence)
+                        if flags.contains(.hasRun) {
+                            let run = block.keys.runs[Int(e.run)]
+                            blockRuns.insert(run)
+                            if let last = lastOfRun[run], last >= sequence {
+                                throw StoreError(.corruption, path: segment.path, offset: Int64(b.offset),
+                                                 "block \(i): record \(sequence) of run \(String(decoding: run, as: UTF8.self)) comes after its record \(last)")
+                            }
+                            lastOfRun[run] = sequence
+                        } else {
+                            totals.withoutRun += 1
+                        }
+                        if flags.contains(.hasTime) { minT = min(minT, e.time); maxT = max(maxT, e.time) } else { totals.withoutTime += 1 }
+                        if e.type != SealedFormat.noType { totals.types[block.keys.types[Int(e.type)], default: 0] += 1 }
+                    }
+                    totals.records += UInt64(block.keys.entries.count)
+                    totals.jsonlBytes += UInt64(b.jsonlLength)  // checked against the decompressed block
+                    if minT <= maxT { totals.minTime = min(totals.minTime, minT); totals.maxTime = max(totals.maxTime, maxT) }
+                    for r in blockRuns { runsSeen[r, default: []].append(UInt32(i)) }
+                    if minT != b.minTime || maxT != b.maxTime {
+                        report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
+                                                       reason: "block \(i): index time range differs from its records", isDamage: true))
+                    }
+                } catch {
+                    whole = false
+                    damage(error, at: Int64(b.offset), length: Int64(b.totalLength))
                 }
-                totals.records += UInt64(block.keys.entries.count)
-                totals.jsonlBytes += UInt64(b.jsonlLength)  // checked against the decompressed block
-                if minT <= maxT { totals.minTime = min(totals.minTime, minT); totals.maxTime = max(totals.maxTime, maxT) }
-                for r in blockRuns { runsSeen[r, default: []].append(UInt32(i)) }
-                if minT != b.minTime || maxT != b.maxTime {
-                    report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
-                                                   reason: "block \(i): index time range differs from its records", isDamage: true))
-                }
-            } catch let e as StoreError {
-                report.problems.append(Problem(path: segment.path, offset: e.offset ?? Int64(b.offset), length: Int64(b.totalLength),
-                                               reason: e.message, isDamage: true))
-            } catch {
-                report.problems.append(Problem(path: segment.path, offset: Int64(b.offset), length: Int64(b.totalLength),
-                                               reason: "block \(i): \(error)", isDamage: true))
+            }
+            sequences.sort()
+            let repeated = zip(sequences, sequences.dropFirst()).first { $0.0 == $0.1 }?.0
+            if whole, sequences.count != Int(group.count) || repeated != nil || sequences.first != group.firstSequence || sequences.last != group.lastSequence {
+                let at = Int64(entries[group.firstBlock].offset)
+                report.problems.append(Problem(path: segment.path, offset: at, length: 0,
+                    reason: "group \(g): its blocks hold \(sequences.count) records\(repeated.map { ", sequence \($0) twice" } ?? ""), the index says \(group.count) from \(group.firstSequence) to \(group.lastSequence)",
+                    isDamage: true))
             }
         }
         if !report.problems.contains(where: { $0.path == segment.path }) {
-            for (run, blocks) in runsSeen.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where sealed.index.runs[ByteKey(run)] != blocks {
+            for (run, blocks) in runsSeen.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where runs[ByteKey(run)] != blocks {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
-                    reason: "index lists blocks \(sealed.index.runs[ByteKey(run)] ?? []) for run \(String(decoding: run, as: UTF8.self)), its blocks are \(blocks)", isDamage: true))
+                    reason: "index lists blocks \(runs[ByteKey(run)] ?? []) for run \(String(decoding: run, as: UTF8.self)), its blocks are \(blocks)", isDamage: true))
             }
-            if runsSeen.count != sealed.index.runs.count {
+            if runsSeen.count != runs.count {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0,
-                    reason: "index lists \(sealed.index.runs.count) runs, the blocks hold \(runsSeen.count)", isDamage: true))
+                    reason: "index lists \(runs.count) runs, the blocks hold \(runsSeen.count)", isDamage: true))
             }
             for problem in totals.differences(from: sealed.index) {
                 report.problems.append(Problem(path: segment.path, offset: 0, length: 0, reason: problem, isDamage: true))

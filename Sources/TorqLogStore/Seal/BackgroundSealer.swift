@@ -21,14 +21,14 @@ final class BackgroundSealer: Sendable {
 
     private let state: ConditionLock<State>
     private let worker: Worker<SegmentFile>
-    /// Set by `stop()`; the sealer checks it between blocks.
+    /// Set by `stop()`; the sealer checks it before each record and block.
     let cancel = CancelFlag()
 
-    init(directory: StoreDirectory, retention: RetentionPolicy? = nil,
+    init(directory: StoreDirectory, layout: SealLayout = .standard, retention: RetentionPolicy? = nil,
          onSealed: (@Sendable (SegmentFile) -> Void)? = nil) throws(ThreadStartError) {
         let state = ConditionLock(State())
         let cancel = self.cancel
-        let sealer = SegmentSealer(directory: directory)
+        let sealer = SegmentSealer(directory: directory, layout: layout)
         // Behind the write path: during a burst the appender and the parsers keep the cores; sealing catches up after.
         worker = try Worker(name: "torqlog-seal", priority: .background) { next in
             state.withLock { s in s.queued.removeAll { $0 == next } }
@@ -74,7 +74,7 @@ final class BackgroundSealer: Sendable {
 
     /// Stops sealing and waits until the thread has exited: the queued
     /// segments are dropped (they stay WAL segments, sealed by the next
-    /// writer), the seal in progress is abandoned at its next block (its
+    /// writer), the seal in progress is abandoned before its next record or block (its
     /// temporary file removed, the WAL segment kept).
     func stop() {
         cancel.store(true)

@@ -11,37 +11,32 @@ struct KeysTable {
         var time: Int64 = 0
     }
 
-    var runs: [[UInt8]] = []
-    var types: [[UInt8]] = []
+    /// The run keys (entries refer to them by number): distinct, in order of first appearance.
+    private(set) var runs: [[UInt8]] = []
+    /// The type tags, likewise.
+    private(set) var types: [[UInt8]] = []
     var entries: [Entry] = []
-    private var runIndex: [ByteKey: UInt32] = [:]
-    private var typeIndex: [ByteKey: UInt16] = [:]
-
-    /// Whether another record could overflow the type dictionary (the sealer then starts a new block).
-    var isFull: Bool { types.count >= Int(SealedFormat.noType) - 1 || runs.count >= Int(UInt32.max) - 1 }
 
     mutating func removeAll() {
         runs.removeAll(keepingCapacity: true); types.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
-        runIndex.removeAll(keepingCapacity: true); typeIndex.removeAll(keepingCapacity: true)
     }
 
-    /// Adds the keys of one record (a WAL frame's header fields).
-    mutating func add(sequenceDelta: UInt32, run: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, flags: FrameHeader.Flags, time: Int64) {
-        var e = Entry(sequenceDelta: sequenceDelta, flags: flags.rawValue, time: flags.contains(.hasTime) ? time : 0)
-        if let run {
-            let key = ByteKey(run)
-            if let i = runIndex[key] { e.run = i } else {
-                e.run = UInt32(runs.count); runIndex[key] = e.run; runs.append(key.bytes)
-            }
-        }
-        if let type {
-            let key = ByteKey(type)
-            if let i = typeIndex[key] { e.type = i } else {
-                e.type = UInt16(types.count); typeIndex[key] = e.type; types.append(key.bytes)
-            }
-        }
-        entries.append(e)
+    /// Numbers a run key not in the table yet (the caller keeps them distinct).
+    mutating func addRun(_ key: [UInt8]) -> UInt32 {
+        runs.append(key)
+        return UInt32(runs.count - 1)
+    }
+
+    /// Numbers a type tag not in the table yet (the caller keeps them distinct, and fewer than 65,535).
+    mutating func addType(_ tag: [UInt8]) -> UInt16 {
+        types.append(tag)
+        return UInt16(types.count - 1)
+    }
+
+    /// Adds one record's keys: its run and type numbered by ``addRun(_:)`` and ``addType(_:)``.
+    mutating func add(_ entry: Entry) {
+        entries.append(entry)
     }
 
     func encoded() -> [UInt8] {
@@ -58,7 +53,17 @@ struct KeysTable {
         return out
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws -> KeysTable {
+    /// The order a keys table's entries are in.
+    enum Order {
+        /// Version 2: sequence order, the first entry's delta 0.
+        case sequence
+        /// Version 3 (FORMAT.md §7.4): by run (the run keys listed in byte
+        /// order, entries without a run last), then by sequence; some entry's
+        /// delta is 0. A run block holds exactly one run, and every entry has it.
+        case clustered(SealedBlock.Kind)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, order: Order = .sequence) throws(FormatProblem) -> KeysTable {
         var r = ByteReader(bytes)
         var t = KeysTable()
         let count = Int(try r.u32())
@@ -71,13 +76,29 @@ struct KeysTable {
         guard r.remaining == count * SealedFormat.keyEntrySize else {
             throw FormatProblem("keys table holds \(r.remaining) bytes of entries for \(count) records")
         }
+        var clustered = false
+        if case .clustered(let kind) = order {
+            clustered = true
+            for i in t.runs.indices.dropFirst() where !t.runs[i - 1].lexicographicallyPrecedes(t.runs[i]) {
+                throw FormatProblem("keys table run keys not in byte order")
+            }
+            if kind == .run, nRuns != 1 { throw FormatProblem("run block's keys table lists \(nRuns) runs") }
+        }
         t.entries.reserveCapacity(count)
+        var sawZero = false
         for _ in 0..<count {
             let delta = try r.u32(), run = try r.u32(), type = try r.u16(), flagBits = try r.u8()
             _ = try r.u8()
             let e = Entry(sequenceDelta: delta, run: run, type: type, flags: flagBits, time: try r.i64())
-            guard t.entries.last.map({ $0.sequenceDelta < delta }) ?? (delta == 0) else {
-                throw FormatProblem("keys table entry \(t.entries.count): sequences not ascending")
+            if clustered {
+                if let last = t.entries.last, last.run > run || (last.run == run && last.sequenceDelta >= delta) {
+                    throw FormatProblem("keys table entry \(t.entries.count): not in run, then sequence order")
+                }
+                if delta == 0 { sawZero = true }
+            } else {
+                guard t.entries.last.map({ $0.sequenceDelta < delta }) ?? (delta == 0) else {
+                    throw FormatProblem("keys table entry \(t.entries.count): sequences not ascending")
+                }
             }
             let flags = FrameHeader.Flags(rawValue: e.flags)
             guard flags.isSubset(of: .known),
@@ -88,6 +109,10 @@ struct KeysTable {
                 throw FormatProblem("keys table entry \(t.entries.count) is inconsistent")
             }
             t.entries.append(e)
+        }
+        if case .clustered(let kind) = order {
+            guard count == 0 || sawZero else { throw FormatProblem("keys table: no entry at the block's first sequence") }
+            if kind == .run, t.entries.contains(where: { $0.run != 0 }) { throw FormatProblem("run block holds records of other runs") }
         }
         return t
     }

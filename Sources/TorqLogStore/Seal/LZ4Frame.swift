@@ -45,7 +45,9 @@ enum LZ4Frame {
 
         deinit { LZ4F_freeDecompressionContext(context) }
 
-        /// Decompresses exactly one whole LZ4 frame `frame` into `output` (replacing its content).
+        /// Decompresses exactly one whole LZ4 frame `frame` into `output` (replacing
+        /// its content; `output` keeps at least `expectedSize` bytes, the first
+        /// `expectedSize` of them the content).
         /// Throws a message when the frame is damaged, truncated, followed by extra bytes,
         /// or decompresses to a size other than `expectedSize`.
         /// With `verifyContentChecksum` false, LZ4's xxHash of the content is not
@@ -53,18 +55,48 @@ enum LZ4Frame {
         /// (FORMAT.md §7.3) save that work; `verify` checks both.
         func decompress(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into output: inout [UInt8],
                         verifyContentChecksum: Bool = true) throws(DecompressionError) {
+            if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
+            let failure = output.withUnsafeMutableBytes { out -> DecompressionError? in
+                do {
+                    try decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<expectedSize]),
+                                   verifyContentChecksum: verifyContentChecksum)
+                    return nil
+                } catch let e as DecompressionError { return e } catch { return DecompressionError("\(error)") }
+            }
+            if let failure { throw failure }
+        }
+
+        /// Decompresses exactly one whole LZ4 frame `frame` into `output`, whose
+        /// size is what the frame must hold (the index says so). Throws as above.
+        func decompress(_ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                        verifyContentChecksum: Bool = true) throws(DecompressionError) {
+            guard let destination = output.baseAddress else {
+                // Nothing expected: decompress into a byte of room that must stay unused.
+                var byte: [UInt8] = [0]
+                let failure = byte.withUnsafeMutableBytes { one -> DecompressionError? in
+                    do {
+                        try decompress(frame, into: one.baseAddress!, capacity: 0, verifyContentChecksum: verifyContentChecksum)
+                        return nil
+                    } catch let e as DecompressionError { return e } catch { return DecompressionError("\(error)") }
+                }
+                if let failure { throw failure }
+                return
+            }
+            try decompress(frame, into: destination, capacity: output.count, verifyContentChecksum: verifyContentChecksum)
+        }
+
+        private func decompress(_ frame: UnsafeRawBufferPointer, into destination: UnsafeMutableRawPointer, capacity: Int,
+                                verifyContentChecksum: Bool) throws(DecompressionError) {
             LZ4F_resetDecompressionContext(context)
             var options = LZ4F_decompressOptions_t()
             options.skipChecksums = verifyContentChecksum ? 0 : 1
-            if output.count < expectedSize { output = [UInt8](repeating: 0, count: expectedSize) }
+            guard let source = frame.baseAddress else { throw DecompressionError("LZ4 frame truncated") }
             var srcOffset = 0
             var dstOffset = 0
             while true {
                 var srcSize = frame.count - srcOffset
-                var dstSize = output.count - dstOffset
-                let hint = output.withUnsafeMutableBytes { out in
-                    LZ4F_decompress(context, out.baseAddress! + dstOffset, &dstSize, frame.baseAddress! + srcOffset, &srcSize, &options)
-                }
+                var dstSize = capacity - dstOffset
+                let hint = LZ4F_decompress(context, destination + dstOffset, &dstSize, source + srcOffset, &srcSize, &options)
                 if LZ4F_isError(hint) != 0 {
                     throw DecompressionError("LZ4 frame damaged: \(String(cString: LZ4F_getErrorName(hint)))")
                 }
@@ -72,16 +104,16 @@ enum LZ4Frame {
                 dstOffset += dstSize
                 if hint == 0 { break }  // frame complete (and its checksum verified)
                 if srcOffset >= frame.count { throw DecompressionError("LZ4 frame truncated") }
-                if dstOffset >= output.count {
-                    if dstOffset > expectedSize { throw DecompressionError("LZ4 frame larger than the \(expectedSize) bytes the index says") }
-                    output.append(contentsOf: repeatElement(0, count: max(4096, output.count / 2)))
+                if srcSize == 0 && dstSize == 0 {
+                    // No room left and the frame has more to give.
+                    throw DecompressionError("LZ4 frame larger than the \(capacity) bytes the index says")
                 }
             }
             guard srcOffset == frame.count else {
                 throw DecompressionError("\(frame.count - srcOffset) stray bytes after the LZ4 frame")
             }
-            guard dstOffset == expectedSize else {
-                throw DecompressionError("LZ4 frame holds \(dstOffset) bytes, the index says \(expectedSize)")
+            guard dstOffset == capacity else {
+                throw DecompressionError("LZ4 frame holds \(dstOffset) bytes, the index says \(capacity)")
             }
         }
     }

@@ -6,27 +6,38 @@ enum SealedFormat {
     static let keysMagic: UInt32 = 0x184D_2A51
     /// Skippable-frame magic of the index frame.
     static let indexMagic: UInt32 = 0x184D_2A50
-    /// The sealed-segment format version (the store's format version 2).
-    static let version: UInt32 = 2
+    /// The sealed-segment version sealing writes (the store's format version 3:
+    /// records clustered by run within groups, FORMAT.md §7.4).
+    static let version: UInt32 = 3
+    /// The first sealed-segment version (blocks in sequence order, FORMAT.md §7.1–7.3); still read.
+    static let version2: UInt32 = 2
     /// Bytes of the trailer at the very end of the file.
     static let trailerSize = 48
     /// `TQLGSEG\n`, the last 8 bytes of every sealed segment.
     static let trailerMagic: [UInt8] = Array("TQLGSEG\n".utf8)
-    /// Bytes of one block entry in the index.
+    /// Bytes of one block entry in a version 2 index.
     static let blockEntrySize = 56
+    /// Bytes of one block entry in a version 3 block table (with its own checksum).
+    static let blockEntrySizeV3 = 64
+    /// Bytes of one group entry in a version 3 index head.
+    static let groupEntrySize = 24
     /// Bytes of one record entry in a keys table.
     static let keyEntrySize = 20
-    /// Uncompressed JSONL per block before a new block starts.
-    static let targetBlockSize = 256 << 10
     /// "No run" / "no type" in a keys table.
     static let noRun = UInt32.max
     static let noType = UInt16.max
-
-    /// `00000000000000000042.lz4`.
 }
 
 /// One block of a sealed segment, as the index describes it.
 struct SealedBlock: Sendable, Equatable {
+    /// What a version 3 block holds (FORMAT.md §7.4).
+    enum Kind: UInt8, Sendable {
+        /// Records of one run only.
+        case run = 0
+        /// Runs too small in their group for blocks of their own, and records without a run key.
+        case shared = 1
+    }
+
     /// File offset of the block's LZ4 data frame.
     var offset: UInt64
     /// Bytes of the data frame.
@@ -37,32 +48,60 @@ struct SealedBlock: Sendable, Equatable {
     var jsonlLength: UInt32
     /// Records in the block.
     var count: UInt32
-    /// Sequence number of its first record.
+    /// The smallest sequence number in the block (its first record's in version 2).
     var firstSequence: UInt64
-    /// Its last record's sequence minus its first's (count − 1 unless records were compacted away).
+    /// Its largest sequence minus its smallest (count − 1 unless records were compacted away).
     var span: UInt32
     /// Smallest and largest event time in the block (`Int64.max`/`Int64.min` when none has one).
     var minTime: Int64
     var maxTime: Int64
     /// CRC-32C of the data frame and keys frame bytes.
     var crc: UInt32
+    /// Version 3 only (version 2 blocks are in sequence order and say `.shared`).
+    var kind: Kind = .shared
 
     var totalLength: Int { Int(dataLength) + Int(keysLength) }
 
+    /// The 56 bytes of a version 2 entry.
     func encode(into out: inout [UInt8]) {
         out.appendLE(offset); out.appendLE(dataLength); out.appendLE(keysLength); out.appendLE(jsonlLength)
         out.appendLE(count); out.appendLE(firstSequence); out.appendLE(minTime); out.appendLE(maxTime)
         out.appendLE(crc); out.appendLE(span)
     }
 
-    /// Sequence number of its last record.
+    /// The 64 bytes of a version 3 entry: the version 2 fields, `kind`, 3 bytes
+    /// reserved (0), and the CRC-32C of those 60 bytes.
+    func encodeV3(into out: inout [UInt8]) {
+        let start = out.count
+        encode(into: &out)
+        out.append(kind.rawValue); out.append(0); out.append(0); out.append(0)
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        out.appendLE(crc)
+    }
+
+    /// Sequence number of its last record (version 2), or its largest (version 3).
     var lastSequence: UInt64 { firstSequence + UInt64(span) }
 
-    static func decode(_ r: inout ByteReader) throws -> SealedBlock {
+    static func decode(_ r: inout ByteReader) throws(FormatProblem) -> SealedBlock {
         let offset = try r.u64(), dataLength = try r.u32(), keysLength = try r.u32(), jsonlLength = try r.u32()
         let count = try r.u32(), first = try r.u64(), minTime = try r.i64(), maxTime = try r.i64(), crc = try r.u32()
         return SealedBlock(offset: offset, dataLength: dataLength, keysLength: keysLength, jsonlLength: jsonlLength, count: count,
                            firstSequence: first, span: try r.u32(), minTime: minTime, maxTime: maxTime, crc: crc)
+    }
+
+    /// Decodes a 64-byte version 3 entry, checking its own checksum and reserved bytes.
+    static func decodeV3(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> SealedBlock {
+        guard bytes.count == SealedFormat.blockEntrySizeV3 else { throw FormatProblem("block entry truncated") }
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<60]))
+        guard stored == computed else { throw FormatProblem("block entry checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))") }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<56]))
+        var block = try decode(&r)
+        guard let kind = Kind(rawValue: bytes[56]), bytes[57] == 0, bytes[58] == 0, bytes[59] == 0 else {
+            throw FormatProblem("block entry kind \(bytes[56]) or reserved bytes invalid")
+        }
+        block.kind = kind
+        return block
     }
 }
 
@@ -73,11 +112,13 @@ struct SealedTrailer: Sendable, Equatable {
     var indexCRC: UInt32
     var firstSequence: UInt64
     var recordCount: UInt64
+    /// 2 or 3: how the rest of the segment is laid out.
+    var version: UInt32 = SealedFormat.version
 
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.appendLE(indexOffset); out.appendLE(indexLength); out.appendLE(indexCRC)
-        out.appendLE(firstSequence); out.appendLE(recordCount); out.appendLE(SealedFormat.version)
+        out.appendLE(firstSequence); out.appendLE(recordCount); out.appendLE(version)
         let crc = out.withUnsafeBytes { CRC32C.checksum($0) }
         out.appendLE(crc)
         out.append(contentsOf: SealedFormat.trailerMagic)
@@ -91,98 +132,16 @@ struct SealedTrailer: Sendable, Equatable {
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<36]))
         guard stored == computed else { throw FormatProblem("trailer checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))") }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 32, as: UInt32.self))
-        guard version == SealedFormat.version else { throw FormatProblem("unsupported sealed segment version \(version)") }
+        guard version == SealedFormat.version || version == SealedFormat.version2 else {
+            throw FormatProblem("unsupported sealed segment version \(version)")
+        }
         return SealedTrailer(
             indexOffset: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
             indexLength: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
             indexCRC: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
             firstSequence: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-            recordCount: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
-    }
-}
-
-/// A sealed segment's index: its blocks, and for each run key the blocks that hold it.
-struct SealedIndex: Sendable {
-    var blocks: [SealedBlock]
-    /// Run key → indices into `blocks`, ascending.
-    var runs: [ByteKey: [UInt32]]
-    /// Type tag → records with it.
-    var types: [[UInt8]: UInt64] = [:]
-    /// Records without a run key.
-    var recordsWithoutRun: UInt64 = 0
-    /// Records without an event time.
-    var recordsWithoutTime: UInt64 = 0
-    var recordCount: UInt64
-    var jsonlBytes: UInt64
-    var minTime: Int64
-    var maxTime: Int64
-    var firstSequence: UInt64
-    /// The sequence number the next segment starts at: every record here is below it.
-    var endSequence: UInt64
-
-    func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        out.appendLE(SealedFormat.version)
-        out.appendLE(UInt32(blocks.count))
-        for b in blocks { b.encode(into: &out) }
-        out.appendLE(UInt32(runs.count))
-        for (key, list) in runs.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
-            out.appendLE(UInt16(key.bytes.count)); out.append(contentsOf: key.bytes)
-            out.appendLE(UInt32(list.count)); for i in list { out.appendLE(i) }
-        }
-        out.appendLE(UInt32(types.count))
-        for (key, n) in types.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            out.append(UInt8(key.count)); out.append(contentsOf: key); out.appendLE(n)
-        }
-        out.appendLE(recordsWithoutRun)
-        out.appendLE(recordsWithoutTime)
-        out.appendLE(recordCount); out.appendLE(jsonlBytes); out.appendLE(minTime); out.appendLE(maxTime); out.appendLE(firstSequence)
-        out.appendLE(endSequence)
-        return out
-    }
-
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws -> SealedIndex {
-        var r = ByteReader(bytes)
-        let version = try r.u32()
-        guard version == SealedFormat.version else { throw FormatProblem("index version \(version)") }
-        let nBlocks = Int(try r.u32())
-        guard nBlocks <= bytes.count / SealedFormat.blockEntrySize else { throw FormatProblem("index block count \(nBlocks) too large") }
-        var blocks: [SealedBlock] = []
-        blocks.reserveCapacity(nBlocks)
-        for _ in 0..<nBlocks { blocks.append(try SealedBlock.decode(&r)) }
-        let nRuns = Int(try r.u32())
-        guard nRuns <= bytes.count else { throw FormatProblem("index run count \(nRuns) too large") }
-        var runs: [ByteKey: [UInt32]] = [:]
-        runs.reserveCapacity(nRuns)
-        for _ in 0..<nRuns {
-            let key = try r.bytes(Int(try r.u16()))
-            let n = Int(try r.u32())
-            guard n <= nBlocks else { throw FormatProblem("run lists \(n) blocks of \(nBlocks)") }
-            var list: [UInt32] = []
-            list.reserveCapacity(n)
-            for _ in 0..<n {
-                let i = try r.u32()
-                guard Int(i) < nBlocks else { throw FormatProblem("run lists block \(i) of \(nBlocks)") }
-                list.append(i)
-            }
-            runs[ByteKey(key)] = list
-        }
-        let nTypes = Int(try r.u32())
-        guard nTypes <= bytes.count else { throw FormatProblem("index type count \(nTypes) too large") }
-        var types: [[UInt8]: UInt64] = [:]
-        for _ in 0..<nTypes {
-            let key = try r.bytes(Int(try r.u8()))
-            types[key] = try r.u64()
-        }
-        let withoutRun = try r.u64()
-        let withoutTime = try r.u64()
-        var idx = SealedIndex(blocks: blocks, runs: runs, recordCount: try r.u64(), jsonlBytes: try r.u64(),
-                              minTime: try r.i64(), maxTime: try r.i64(), firstSequence: try r.u64(), endSequence: try r.u64())
-        idx.types = types
-        idx.recordsWithoutRun = withoutRun
-        idx.recordsWithoutTime = withoutTime
-        guard r.remaining == 0 else { throw FormatProblem("\(r.remaining) stray bytes after the index") }
-        return idx
+            recordCount: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+            version: version)
     }
 }
 

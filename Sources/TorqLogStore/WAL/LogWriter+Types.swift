@@ -31,6 +31,10 @@ extension LogWriter {
         /// delays the next seal while it runs; it is not called for a seal
         /// that failed or was abandoned.
         public var onSealed: (@Sendable (SegmentFile) -> Void)?
+        /// How sealing lays out its segments (group, block and run-page sizes,
+        /// FORMAT.md §7.4): writer choices readers assume nothing about. For
+        /// tests, fixtures and layout measurements; the default is what `torqlog` writes.
+        package var sealLayout: SealLayout = .standard
 
         /// Default options.
         public init(segmentSize: Int = 64 << 20, durability: DurabilityPolicy = .defaultBatch,

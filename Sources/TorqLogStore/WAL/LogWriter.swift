@@ -113,7 +113,8 @@ public final class LogWriter: Sendable {
             } else {
                 self.syncer = nil
             }
-            self.sealer = options.sealClosedSegments ? try BackgroundSealer(directory: directory, retention: retention, onSealed: options.onSealed) : nil
+            self.sealer = options.sealClosedSegments ? try BackgroundSealer(directory: directory, layout: options.sealLayout, retention: retention,
+                                                                                 onSealed: options.onSealed) : nil
         } catch {
             throw StoreError(error, path: directory.path)
         }

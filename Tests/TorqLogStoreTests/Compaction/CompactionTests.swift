@@ -79,7 +79,7 @@ import TorqTestSupport
                 p.waitUntilExit()
                 #expect(p.terminationStatus == 0)
                 let sealed = try SealedSegment(path: seg.path, base: seg.base)
-                #expect(sealed.index.runs[ByteKey(Array("run-2".utf8))] == nil)
+                #expect(try sealed.blocks(ofRun: Array("run-2".utf8)).isEmpty)
             } else {
                 bytes = Data(readFile(seg.path))
             }
@@ -121,7 +121,7 @@ import TorqTestSupport
         #expect((archived + kept).map(\.1) == records.map(\.payload))
         #expect(archived.allSatisfy { records[Int($0.0)].time! < cutoff })
         let manifest = String(decoding: readFile(target.path + "/MANIFEST.json"), as: UTF8.self)
-        #expect(manifest.contains("\"format_version\":2") && manifest.contains("crc32c"))
+        #expect(manifest.contains("\"format_version\":3") && manifest.contains("crc32c"))
         // Archiving without --before then copies the segments left in the store.
         let again = try Archiver(store: s.directory).archive(to: target.directory)
         #expect(again.alreadyArchived == 0 && again.copied > 0)

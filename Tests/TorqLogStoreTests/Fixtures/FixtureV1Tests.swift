@@ -13,12 +13,7 @@ import TorqTestSupport
 
     @Test func theV1StoreReadsBackToItsExpectedExport() throws {
         let store = StoreDirectory(Self.root + "/store")
-        var export: [UInt8] = []
-        try StoreReader(directory: store).forEach { r in
-            export.append(contentsOf: r.payload)
-            export.append(0x0A)
-            return true
-        }
+        let export = try exportBytes(store)
         #expect(export == readFile(Self.root + "/expected-export.jsonl"))
         let report = try StoreVerifier(directory: store).run()
         #expect(report.problems.isEmpty)

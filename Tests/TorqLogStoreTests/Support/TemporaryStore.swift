@@ -37,6 +37,17 @@ func readAll(_ directory: StoreDirectory, _ filter: RecordFilter = RecordFilter(
     return out
 }
 
+/// What `torqlog export` writes for a store: every payload and `0x0A`, in sequence order.
+func exportBytes(_ directory: StoreDirectory) throws -> [UInt8] {
+    var out: [UInt8] = []
+    try StoreReader(directory: directory).forEach { r in
+        out.append(contentsOf: r.payload)
+        out.append(0x0A)
+        return true
+    }
+    return out
+}
+
 /// Deterministic sample records: `count` payloads over `runs` runs.
 func sampleRecords(_ count: Int, runs: Int = 3, payloadSize: Int = 60) -> [(payload: String, run: String?, type: String?, time: Int64?)] {
     (0..<count).map { i in
