@@ -23,7 +23,7 @@ public struct ForwardOptions: Sendable {
     public var maxBatchBytes = 2 << 20
     /// Requests in flight at once, per signal.
     public var maxInFlight = 4
-    /// When following: spans open (and leaves pending) this long are sent as they are, and sent again once closed.
+    /// Spans open (and leaves pending) this long, in reading time, are sent as they are, and sent again once closed.
     public var openSpanAgeMilliseconds = 2_000
     /// When following: a partial batch waits at most this long for more records.
     public var lingerMilliseconds = 200

@@ -28,9 +28,11 @@ import TorqOTLPProto
 ///   at most every 100 ms as it moves, and at the end; a `kill -9` at any
 ///   moment resumes from the last saved cursor and sends again what was
 ///   unanswered (the receiver drops the copies).
-/// - **Open spans.** A span still open at the end of the store (or, when
-///   following, open longer than ``ForwardOptions/openSpanAgeMilliseconds``)
-///   is sent as it is (`torq.span.open`) and sent again once it closes.
+/// - **Open spans.** A span still open at the end of the store, or open
+///   longer than ``ForwardOptions/openSpanAgeMilliseconds`` (2 s) of reading,
+///   is sent as it is (`torq.span.open`) and sent again once it closes, so
+///   that a span that never ends (its process was killed) does not hold the
+///   cursor back.
 /// - **Stopping.** Without ``ForwardOptions/follow``, it returns once every
 ///   record present at the start (and any written meanwhile) is answered.
 ///   When `shouldStop` turns true it stops reading, waits up to 5 s for the
@@ -162,11 +164,13 @@ public final class Forwarder: Sendable {
                     if let error = shared.withLock({ $0.fatal }) { failure = error }
                 }
                 if let failure { throw failure }
+                // Spans open (and leaves held) for a while are sent as they are, so that they hold the cursor back
+                // no longer; they are sent again once they close.
+                let now = Self.now()
+                stream.release(now: now, minimumAge: Int64(options.openSpanAgeMilliseconds) * 1_000_000)
+                collect(live: live)
                 if got == 0 {
                     guard options.follow else { break reading }
-                    let now = Self.now()
-                    stream.release(now: now, minimumAge: Int64(options.openSpanAgeMilliseconds) * 1_000_000)
-                    collect(live: live)
                     if now - pending.since >= Int64(options.lingerMilliseconds) * 1_000_000 { flush(live: live) }
                     try saveIfDue(live: live, force: false)
                     live.waitForChange(timeoutMilliseconds: Int32(clamping: options.lingerMilliseconds))
