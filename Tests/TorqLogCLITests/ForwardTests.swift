@@ -263,4 +263,70 @@ struct ForwardTests {
         let logs = events.filter { !($0.string("event_type") ?? "").hasPrefix("span_") }.count
         #expect((Self.number("rejected", in: summary) ?? 0) > logs, "every span and log record rejected: \(summary)")
     }
+
+    @Test("serve --forward (edge mode): what agents send to the edge reaches the central store exactly once, also after an outage")
+    func edgeMode() throws {
+        let dir = TemporaryDirectory("forward-edge")
+        // The central server is down at first: the edge keeps what it receives and forwards it once it is back.
+        let probe = try ServeProcess(store: dir.file("probe"))
+        let port = probe.port
+        _ = try probe.terminate()
+        let edge = try ServeProcess(store: dir.file("E"), ["--forward", "http://127.0.0.1:\(port)", "--no-ui"])
+        #expect(try edge.postEvents(eventLines("before", 0..<300)).status == 200)
+        let spans = TraceFixture.handRun
+        #expect(try edge.postEvents(spans).status == 200)
+        usleep(1_000_000)
+        let central = try ServeProcess(store: dir.file("B"), ["--listen", "127.0.0.1:\(port)"])
+        #expect(try edge.postEvents(eventLines("after", 0..<300)).status == 200)
+        _ = try waitForEvents(dir.file("B"), attempts: 600) { $0.count >= 600 + spans.count }
+        usleep(500_000)
+        let stopped = try edge.terminate()
+        #expect(stopped.status == 0, "\(stopped.stderrText.suffix(1500))")
+        #expect(FileManager.default.fileExists(atPath: dir.file("E") + "/cursor-upstream"))
+        try Self.expectExactlyOnce(dir.file("E"), dir.file("B"))
+        _ = try central.terminate()
+    }
+
+    @Test("retention keeps what a cursor has not passed, says so, and lets it go once the cursor passes")
+    func retentionHoldsForCursors() throws {
+        let dir = TemporaryDirectory("forward-retention")
+        let a = dir.file("A")
+        let input = try dir.write("a.jsonl", lines: eventLines("old", 0..<3_000))
+        #expect(try TorqlogBinary.run(["--dir", a, "ingest", "--segment-size", "16384", input]).status == 0)
+        // A cursor that has passed nothing yet.
+        try "torqlog-cursor 1 0 0\n".write(toFile: a + "/cursor-slow", atomically: false, encoding: .utf8)
+        let held = try TorqlogBinary.run(["--dir", a, "compact", "--max-bytes", "0"])
+        #expect(held.status == 0, "\(held.stderrText)")
+        #expect(held.stderrText.contains("kept"), "\(held.stdoutText) \(held.stderrText)")
+        #expect(held.stderrText.contains("cursor slow"), "\(held.stderrText)")
+        #expect(try StoreContents.eventIDs(a).count == 3_000)
+        // Once forwarded, the cursor has passed them: retention removes them.
+        let b = try ServeProcess(store: dir.file("B"))
+        #expect(try TorqlogBinary.run(["--dir", a, "forward", "--to", b.endpoint, "--name", "slow"]).status == 0)
+        let freed = try TorqlogBinary.run(["--dir", a, "compact", "--max-bytes", "0"])
+        #expect(freed.status == 0)
+        #expect(!freed.stderrText.contains("kept"), "\(freed.stderrText)")
+        #expect(try StoreContents.eventIDs(a).count < 3_000)
+        #expect(try StoreContents.eventIDs(dir.file("B")).count == 3_000)
+        _ = try b.terminate()
+    }
+
+    @Test("a cursor below what retention already removed: the forward says how many records were never sent, and counts them")
+    func droppedBeforeForwarding() throws {
+        let dir = TemporaryDirectory("forward-dropped")
+        let a = dir.file("A")
+        let input = try dir.write("a.jsonl", lines: eventLines("gone", 0..<3_000))
+        #expect(try TorqlogBinary.run(["--dir", a, "ingest", "--segment-size", "16384", input]).status == 0)
+        #expect(try TorqlogBinary.run(["--dir", a, "compact", "--max-bytes", "0"]).status == 0)  // no cursor yet: removed
+        let left = try StoreContents.eventIDs(a).count
+        #expect(left < 3_000)
+        let b = try ServeProcess(store: dir.file("B"))
+        let run = try TorqlogBinary.run(["--dir", a, "forward", "--to", b.endpoint])
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stderrText.contains("WARNING: \(3_000 - left) records"), "\(run.stderrText)")
+        #expect(run.stderrText.contains("\(3_000 - left) records removed by retention before they were sent"), "\(run.stderrText)")
+        let cursor = try String(contentsOfFile: a + "/cursor-default", encoding: .utf8)
+        #expect(cursor == "torqlog-cursor 1 3000 \(3_000 - left)\n")
+        _ = try b.terminate()
+    }
 }
