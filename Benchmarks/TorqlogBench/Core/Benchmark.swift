@@ -32,6 +32,7 @@ enum BenchmarkRegistry {
         MemoryBenchmark.self,
         SealBenchmark.self,
         ServeBenchmark.self,
+        ForwardBenchmark.self,
         ProducersBenchmark.self,
     ] }
 

@@ -13,7 +13,7 @@ struct ExportCommand: StoreCommand {
             ExportLogsServiceRequest ({"resourceLogs":...}, up to 512 log records, one per event other than \
             span_start/span_end, with the OpenTelemetry GenAI attributes), never both. The spans are the ones \
             `torqlog trace` draws: one per span id, from span_start/span_end records, from events that carry \
-            trace_id/span_id, or both (torq.span.derived=event marks a span made from events alone). A span \
+            \(EventField.traceID)/\(EventField.spanID), or both (torq.span.derived=event marks a span made from events alone). A span \
             started and never ended is written with its end time equal to its start and torq.span.open=true. \
             Content (\(EventField.userQuery), routing query) is left out unless --include-content. A record that \
             cannot be converted is reported on standard error and the exit status is then 65.

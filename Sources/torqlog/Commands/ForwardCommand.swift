@@ -1,6 +1,7 @@
 import ArgumentParser
 import Synchronization
 import TorqForward
+import TorqTelemetry
 import TorqLogStore
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ struct ForwardCommand: StoreCommand {
     @Flag(help: "Keep streaming new records as they are written, until interrupted.")
     var follow = false
 
-    @Option(help: ArgumentHelp("The cursor's name: where this stream resumes.", valueName: "name"))
+    @Option(help: ArgumentHelp("The cursor's name: where this stream resumes.", valueName: "cursor"))
     var name: String = "default"
 
     @Option(name: .customLong("header"), help: ArgumentHelp("A request header, K=V (repeatable), e.g. Authorization=Bearer TOKEN.", valueName: "k=v"))
@@ -72,7 +73,7 @@ struct ForwardCommand: StoreCommand {
     @Option(help: ArgumentHelp("The longest back-off between two tries of a request, in milliseconds.", valueName: "ms"))
     var maxBackoff: Int = 10_000
 
-    @Flag(help: "Include content (user_query, the routing query).")
+    @Flag(help: "Include content (\(EventField.userQuery), the routing query).")
     var includeContent = false
 
     func forwardOptions() throws -> ForwardOptions {

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
     @Option(help: ArgumentHelp("Forward what is stored to this OTLP/HTTP endpoint (edge mode), as `torqlog forward --follow` does.", valueName: "url"))
     var forward: String?
 
-    @Option(help: ArgumentHelp("The forward stream's cursor name.", valueName: "name"))
+    @Option(help: ArgumentHelp("The forward stream's cursor name.", valueName: "cursor"))
     var forwardName: String = "upstream"
 
     @Option(name: .customLong("forward-header"), help: ArgumentHelp("A header of the forward's requests, K=V (repeatable).", valueName: "k=v"))
