@@ -10,9 +10,10 @@ import Glibc
 ///
 /// `dropped` counts records retention removed before the reader had passed
 /// them (nothing else ever removes them). A cursor is written crash-safely:
-/// a temporary file `cursor-NAME.tmp` is written and fsynced, renamed over
+/// a temporary file `.cursor-NAME.new` is written and fsynced, renamed over
 /// the cursor, and the directory fsynced; a crash at any point leaves the old
-/// cursor or the new one, never a torn one.
+/// cursor or the new one, never a torn one. (Not `*.tmp`: a writer opening the
+/// store removes those, and a forward saves its cursor while writers come and go.)
 public struct StoreCursor: Sendable, Hashable {
     /// The reader's name: letters, digits, `-`, `_` and `.`, 1 to 64 bytes.
     public var name: String
@@ -68,7 +69,7 @@ public struct StoreCursor: Sendable, Hashable {
     /// Every cursor of `directory`.
     public static func all(in directory: StoreDirectory) throws -> [StoreCursor] {
         var out: [StoreCursor] = []
-        for entry in try Filesystem.list(directory.path).sorted() where entry.hasPrefix(prefix) && !entry.hasSuffix(".tmp") {
+        for entry in try Filesystem.list(directory.path).sorted() where entry.hasPrefix(prefix) {
             let name = String(entry.dropFirst(prefix.count))
             guard problem(name: name) == nil, let cursor = try load(name, in: directory) else { continue }
             out.append(cursor)
@@ -80,14 +81,14 @@ public struct StoreCursor: Sendable, Hashable {
     /// On a throw the previous cursor is still in place.
     public func save(in directory: StoreDirectory) throws {
         let path = Self.path(name, in: directory)
-        let temporary = path + ".tmp"
+        let temporary = directory.file("." + Self.prefix + name + ".new")
         let text = Array("\(Self.magic) 1 \(sequence) \(dropped)\n".utf8)
         let file = try OwnedFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644)
         do {
             try text.withUnsafeBytes { try file.writeAll($0) }
             try file.syncData()
         } catch {
-            // The write's or sync's error is the one reported; the temporary file is left for the next save.
+            // The write's or sync's error is the one reported; the temporary file is overwritten by the next save.
             do { try file.close() } catch {}
             throw error
         }

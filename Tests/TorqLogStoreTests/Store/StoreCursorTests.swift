@@ -13,7 +13,7 @@ struct StoreCursorTests {
         #expect(try StoreCursor.load("a", in: store.directory) == StoreCursor(name: "a", sequence: 42, dropped: 3))
         #expect(try String(contentsOfFile: store.path + "/cursor-a", encoding: .utf8) == "torqlog-cursor 1 42 3\n")
         #expect(try StoreCursor.all(in: store.directory).map(\.name) == ["a", "b.2"])
-        #expect(!FileManager.default.fileExists(atPath: store.path + "/cursor-a.tmp"))
+        #expect(!FileManager.default.fileExists(atPath: store.path + "/.cursor-a.new"))
     }
 
     @Test("a damaged cursor file is an error naming the file, not a cursor at 0")
