@@ -38,9 +38,12 @@ enum ForwardBenchmark: Benchmark {
             let url = "http://127.0.0.1:\(server.port)"
             let log = context.newPath("forward.log")
             let cursor = source + "/cursor-bench\(rep)"
-            let result = try Subprocess(executable: binary, arguments: ["--dir", source, "forward", "--to", url, "--name", "bench\(rep)"],
-                                        stderr: log).runChecked("torqlog forward")
+            // Its summary goes to stderr, which Subprocess removes: the shell (exec'd into torqlog) keeps it in `log`.
+            let result = try Subprocess(executable: "/bin/sh", arguments: ["-c", "exec \"$0\" \"$@\" 2>\"\(log)\"", binary,
+                                                                          "--dir", source, "forward", "--to", url, "--name", "bench\(rep)"])
+                .runChecked("torqlog forward")
             let summary = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            context.remove(log)
             let sent = number("spans", in: summary) ?? 0
             let wire = number("bytes", in: summary) ?? 0
             let raw = summary.firstMatch(of: #/gzip, (\d+) before/#).flatMap { Int($0.1) } ?? 0
