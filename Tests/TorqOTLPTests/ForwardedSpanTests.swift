@@ -64,3 +64,34 @@ struct ForwardedSpanTests {
         }
     }
 }
+
+@Suite("OTLP protobuf requests framed around SwiftProtobuf's spans and log records")
+struct OTLPProtoFramingTests {
+    @Test("the framed request is byte for byte SwiftProtobuf's own, for spans and log records of several services")
+    func framedEqualsSwiftProtobuf() throws {
+        var stream = OTLPItemStream()
+        var lines = TraceFixtureLines.lines
+        lines += (0..<300).map { i in
+            #"{"event_id":"x\#(i)","event_type":"tool_execution","timestamp":"2026-03-01T12:00:0\#(i % 10)Z","service_name":"svc-\#(i % 3)","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"\#(String(format: "%016x", i + 1))","tool_name":"t\#(i)","tool_type":"api","status":"completed","attributes":{"k":[1,"two",{"three":3.5}]}}"#
+        }
+        for (i, line) in lines.enumerated() {
+            try Array(line.utf8).withUnsafeBytes { try stream.add(json: $0, sequence: UInt64(i)) }
+        }
+        stream.finish()
+        let spans = stream.takeSpans(), logs = stream.takeLogs()
+        #expect(spans.count >= 300 && logs.count >= 300)
+        let expectedTraces: [UInt8] = try OTLPProtoEncoder.traces(spans).serializedBytes()
+        let expectedLogs: [UInt8] = try OTLPProtoEncoder.logs(logs).serializedBytes()
+        #expect(try OTLPProtoEncoder.tracesBytes(spans) == expectedTraces)
+        #expect(try OTLPProtoEncoder.logsBytes(logs) == expectedLogs)
+        #expect(try OTLPProtoEncoder.tracesBytes([]) == [])
+    }
+}
+
+/// A few span records of two services, for the framing test.
+enum TraceFixtureLines {
+    static let lines: [String] = [
+        #"{"event_id":"s1","event_type":"span_start","timestamp":"2026-03-01T12:00:00Z","service_name":"a","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00000000000000f1","name":"root","kind":"server"}"#,
+        #"{"event_id":"e1","event_type":"span_end","timestamp":"2026-03-01T12:00:01Z","service_name":"a","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00000000000000f1","name":"root","status":"error","error_message":"boom","attributes":{"events":[{"name":"x","timestamp":"2026-03-01T12:00:00.5Z","attributes":{"n":1}}]}}"#,
+    ]
+}

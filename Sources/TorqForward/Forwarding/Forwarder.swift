@@ -241,8 +241,7 @@ public final class Forwarder: Sendable {
             pending.spanBytes = 0
             let hold = spans.reduce(UInt64.max) { min($0, $1.hold) }
             dispatch(.traces, count: spans.count, hold: hold, live: live) {
-                let request = OTLPProtoEncoder.traces(spans)
-                return try request.serializedBytes()
+                try OTLPProtoEncoder.tracesBytes(spans)
             }
         }
 
@@ -252,8 +251,7 @@ public final class Forwarder: Sendable {
             pending.logBytes = 0
             let hold = logs.reduce(UInt64.max) { min($0, $1.hold) }
             dispatch(.logs, count: logs.count, hold: hold, live: live) {
-                let request = OTLPProtoEncoder.logs(logs)
-                return try request.serializedBytes()
+                try OTLPProtoEncoder.logsBytes(logs)
             }
         }
 
