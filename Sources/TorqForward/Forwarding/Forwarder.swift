@@ -160,7 +160,7 @@ public final class Forwarder: Sendable {
                         local.unreadable += 1
                         if local.unreadable <= 20 { forwarder.log("torqlog forward: record at sequence \(r.sequence): \(error); not sent") }
                     }
-                    collect(live: live)
+                    try collect(live: live)
                     if let error = shared.withLock({ $0.fatal }) { failure = error }
                 }
                 if let failure { throw failure }
@@ -168,10 +168,10 @@ public final class Forwarder: Sendable {
                 // no longer; they are sent again once they close.
                 let now = Self.now()
                 stream.release(now: now, minimumAge: Int64(options.openSpanAgeMilliseconds) * 1_000_000)
-                collect(live: live)
+                try collect(live: live)
                 if got == 0 {
                     guard options.follow else { break reading }
-                    if now - pending.since >= Int64(options.lingerMilliseconds) * 1_000_000 { flush(live: live) }
+                    if now - pending.since >= Int64(options.lingerMilliseconds) * 1_000_000 { try flush(live: live) }
                     try saveIfDue(live: live, force: false)
                     live.waitForChange(timeoutMilliseconds: Int32(clamping: options.lingerMilliseconds))
                 } else {
@@ -180,9 +180,9 @@ public final class Forwarder: Sendable {
             }
             if !stopped && shared.withLock({ $0.fatal == nil }) {
                 stream.finish()
-                collect(live: live)
+                try collect(live: live)
             }
-            flush(live: live)
+            try flush(live: live)
             // Wait for every request (stopping: 5 s at most, then cancel what is left).
             let deadline = Deadline.after(.seconds(5))
             while true {
@@ -215,56 +215,56 @@ public final class Forwarder: Sendable {
         }
 
         /// Moves the stream's ready items into the pending requests, dispatching full ones.
-        mutating func collect(live: LiveReader) {
+        mutating func collect(live: LiveReader) throws {
             for span in stream.takeSpans() {
                 if pending.spans.isEmpty && pending.logs.isEmpty { pending.since = Self.now() }
                 pending.spanBytes += 160 + 48 * span.attributes.count + span.name.utf8.count
                 pending.spans.append(span)
-                if pending.spans.count >= options.maxBatchItems || pending.spanBytes >= options.maxBatchBytes { dispatchSpans(live: live) }
+                if pending.spans.count >= options.maxBatchItems || pending.spanBytes >= options.maxBatchBytes { try dispatchSpans(live: live) }
             }
             for log in stream.takeLogs() {
                 if pending.spans.isEmpty && pending.logs.isEmpty { pending.since = Self.now() }
                 pending.logBytes += 96 + 2 * log.body.count * 24 + 40 * log.attributes.count
                 pending.logs.append(log)
-                if pending.logs.count >= options.maxBatchItems || pending.logBytes >= options.maxBatchBytes { dispatchLogs(live: live) }
+                if pending.logs.count >= options.maxBatchItems || pending.logBytes >= options.maxBatchBytes { try dispatchLogs(live: live) }
             }
         }
 
-        mutating func flush(live: LiveReader) {
-            if !pending.spans.isEmpty { dispatchSpans(live: live) }
-            if !pending.logs.isEmpty { dispatchLogs(live: live) }
+        mutating func flush(live: LiveReader) throws {
+            if !pending.spans.isEmpty { try dispatchSpans(live: live) }
+            if !pending.logs.isEmpty { try dispatchLogs(live: live) }
         }
 
-        mutating func dispatchSpans(live: LiveReader) {
+        mutating func dispatchSpans(live: LiveReader) throws {
             let spans = pending.spans
             pending.spans = []
             pending.spanBytes = 0
             let hold = spans.reduce(UInt64.max) { min($0, $1.hold) }
-            dispatch(.traces, count: spans.count, hold: hold, live: live) {
+            try dispatch(.traces, count: spans.count, hold: hold, live: live) {
                 try OTLPProtoEncoder.tracesBytes(spans)
             }
         }
 
-        mutating func dispatchLogs(live: LiveReader) {
+        mutating func dispatchLogs(live: LiveReader) throws {
             let logs = pending.logs
             pending.logs = []
             pending.logBytes = 0
             let hold = logs.reduce(UInt64.max) { min($0, $1.hold) }
-            dispatch(.logs, count: logs.count, hold: hold, live: live) {
+            try dispatch(.logs, count: logs.count, hold: hold, live: live) {
                 try OTLPProtoEncoder.logsBytes(logs)
             }
         }
 
         /// Waits for room for one more request of `signal`, then sends it on the concurrency pool.
         mutating func dispatch(_ signal: ForwardSignal, count: Int, hold: UInt64, live: LiveReader,
-                               encode: @escaping @Sendable () throws -> [UInt8]) {
+                               encode: @escaping @Sendable () throws -> [UInt8]) throws {
             let limit = options.maxInFlight
             while true {
                 let room = shared.wait(until: { $0.inFlight[signal, default: 0] < limit || $0.fatal != nil },
                                        deadline: .after(.milliseconds(100)))
                 if room { break }
                 // Still no room: keep the cursor moving (answers keep coming) and heed a stop.
-                do { try saveIfDue(live: live, force: false) } catch { forwarder.log("torqlog forward: saving the cursor: \(error)") }
+                try saveIfDue(live: live, force: false)
                 if shouldStop() { break }
             }
             let fatal = shared.withLock { $0.fatal != nil }
