@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
             GenAI spans (gen_ai.operation.name, OpenInference's openinference.span.kind) also \
             become the typed events telemetry and compliance count. Retried items (the same \
             trace and span id, the same log record or event id) are stored once, within a window \
-            of the last --recent-items items.
+            of the last --recent-items items, filled at start from the store's last records.
 
             Limits: --max-body for a body as sent and once inflated (413), --max-requests at \
             once and --max-queue bytes waiting for the disk (503 with Retry-After), a request \
