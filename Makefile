@@ -28,7 +28,7 @@ INSTALL_DATA ?= $(INSTALL) -m 0644
 # One manual page per command, as git does (torqlog.1, torqlog.ingest.1, ...): generate-manual --multi-page.
 # Keep this list in step with TorqLog's subcommands (`help` is argument-parser's own);
 # `make man` and InstallTests fail when they differ.
-TORQLOG_SUBCOMMANDS := ingest export replay tail seal compact archive verify info demo compliance schema telemetry trace serve help
+TORQLOG_SUBCOMMANDS := ingest export replay tail seal compact archive verify info demo compliance schema telemetry trace serve forward help
 MAN_PAGES := torqlog.1 $(TORQLOG_SUBCOMMANDS:%=torqlog.%.1)
 # Where the GenerateManual plugin writes them (it builds every product in release first).
 MAN_BUILD_DIR := .build/plugins/GenerateManual/outputs/torqlog

@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // No traits: the server needs neither swift-configuration nor full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
-        // The benchmark's HTTP clients (torqlog serve under load).
+        // The forwarder's HTTP client (torqlog forward), and the benchmark's (torqlog serve under load).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -130,6 +130,17 @@ let package = Package(
             // scripts/embed-viewer-assets.py): SwiftPM resources would be files beside the binary.
             exclude: ["Viewer/Assets"]
         ),
+        // `torqlog forward` and `serve --forward`: a store streamed to an OTLP/HTTP
+        // endpoint (protobuf, gzip), at least once, resumable from a cursor in the store.
+        .target(
+            name: "TorqForward",
+            dependencies: [
+                "TorqOTLP", "TorqOTLPProto", "TorqAnalysis", "TorqLogStore", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The client of a store held by `torqlog serve`: HTTP/1.1 over the store's
         // Unix socket, for the store's own producers (ingest, the collector's sink).
         .target(
@@ -154,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "torqlog",
             dependencies: [
-                "TorqLogStore", "TorqTelemetry", "TorqJSON", "TorqServer", "TorqServerLink",
+                "TorqLogStore", "TorqTelemetry", "TorqJSON", "TorqServer", "TorqServerLink", "TorqForward",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -199,6 +210,7 @@ let package = Package(
         .testTarget(name: "TorqOTLPTests", dependencies: ["TorqOTLP", "TorqOTLPProto", "TorqTestSupport"]),
         .testTarget(name: "TorqServerLinkTests", dependencies: ["TorqServerLink", "TorqServer", "TorqLogStore", "TorqTestSupport"]),
         .testTarget(name: "TorqServerTests", dependencies: ["TorqServer", "TorqOTLPProto", "TorqTestSupport"]),
+        .testTarget(name: "TorqForwardTests", dependencies: ["TorqForward", "TorqOTLPProto", "TorqLogStore", "TorqTestSupport"]),
         .testTarget(
             name: "TorqLogCLITests",
             dependencies: ["TorqLogStore", "TorqTelemetry", "TorqTestSupport", "torqlog"]

@@ -22,7 +22,7 @@ struct TorqLog: ParsableCommand {
             IngestCommand.self, ExportCommand.self, ReplayCommand.self, TailCommand.self,
             SealCommand.self, CompactCommand.self, ArchiveCommand.self, VerifyCommand.self, InfoCommand.self, DemoCommand.self,
             ComplianceCommand.self, SchemaCommand.self,
-            TelemetryCommand.self, TraceCommand.self, ServeCommand.self,
+            TelemetryCommand.self, TraceCommand.self, ServeCommand.self, ForwardCommand.self,
         ]
     )
 

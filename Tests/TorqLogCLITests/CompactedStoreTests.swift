@@ -354,7 +354,9 @@ struct CompactedStoreTests {
         let times = try lines.map { try EventFacts($0).time }
         let untimed = Set(zip(x.records, times).filter { $0.1 == nil }.map(\.0.sequence))
         let timedObjects = zip(objects, times).filter { $0.1 != nil }.map(\.0)
-        let spanIDs = Set(timedObjects.filter { type($0).map(spanTypes.contains) ?? false }.compactMap { $0["span_id"] as? String })
+        // The spans `trace` draws: span records', and those of other records that name a trace.
+        let spanIDs = Set(timedObjects.filter { (type($0).map(spanTypes.contains) ?? false) || ($0["trace_id"] as? String).map { !$0.isEmpty } == true }
+            .compactMap { $0["span_id"] as? String }.filter { !$0.isEmpty })
         let logRecords = timedObjects.filter { !(type($0).map(spanTypes.contains) ?? false) }.count
         for since in [nil, "2026-01-01"] {
             let what = "\(label) export --format otlp-json" + (since.map { " --since \($0)" } ?? "")

@@ -44,7 +44,8 @@ struct OTLPExportTests {
         let export = try TorqlogBinary.run(["--dir", store, "export", "--format", "otlp-json", "-o", out])
         #expect(export.status == 0, "\(export.stderrText)")
         let summary = try Self.check(out)
-        // Independent counts: spans are distinct span ids among span records; everything else is a log.
+        // Independent counts: spans are the distinct span ids of span records and of other records with a
+        // trace id (as `trace` draws them); everything but span records is a log.
         var spanIDs = Set<String>(), starts = Set<String>(), ends = Set<String>()
         var logs = 0
         for line in TraceFixture.handRun + generated + demo {
@@ -55,6 +56,7 @@ struct OTLPExportTests {
                 if type == "span_start" { starts.insert(id) } else { ends.insert(id) }
             } else {
                 logs += 1
+                if let id = object["span_id"] as? String, object["trace_id"] is String { spanIDs.insert(id) }
             }
         }
         #expect(summary["spans"] as? Int == spanIDs.count)
@@ -75,7 +77,7 @@ struct OTLPExportTests {
         let one = dir.file("r1.jsonl")
         #expect(try TorqlogBinary.run(["--dir", store, "export", "--format", "otlp-json", "--run", "r1", "-o", one]).status == 0)
         let r1 = try Self.check(one)
-        #expect(r1["spans"] as? Int == 6)
+        #expect(r1["spans"] as? Int == 7, "six from span records, one from the web search's own span id")
         #expect(r1["logs"] as? Int == 6)
         #expect(r1["open_spans"] as? Int == 1)
     }
@@ -183,7 +185,7 @@ struct OTLPExportTests {
     func spanMapping() throws {
         let requests = try Self.encode(TraceFixture.handRun)
         let spans = Self.spans(requests)
-        #expect(spans.count == 6)
+        #expect(spans.count == 7)
         let byName = Dictionary(spans.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let root = try #require(byName["agent.run support <main>"])
         #expect(root["traceId"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
@@ -205,6 +207,18 @@ struct OTLPExportTests {
         #expect(open["startTimeUnixNano"] as? String == open["endTimeUnixNano"] as? String)
         #expect(Self.attributes(open)["torq.span.open"]?["boolValue"] as? Bool == true)
         #expect((open["status"] as? [String: Any])?["code"] as? Int == 0)
+        // The web search names a span of its own: a span made from the record, marked so, listing it.
+        let route = try #require(byName["execute_tool web_search"])
+        #expect(route["spanId"] as? String == "3100000000000031")
+        #expect(route["parentSpanId"] as? String == "3000000000000003")
+        #expect(Self.attributes(route)["torq.span.derived"]?["stringValue"] as? String == "event")
+        #expect(((Self.attributes(route)["torq.event.ids"]?["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]])?
+            .compactMap { $0["stringValue"] as? String } == ["e9"])
+        #expect(Self.attributes(route)["gen_ai.operation.name"]?["stringValue"] as? String == "execute_tool")
+        #expect((route["status"] as? [String: Any])?["code"] as? Int == 2)
+        // The root's records travel as log records: listed, so that a receiver derives no second event.
+        #expect(((Self.attributes(root)["torq.event.ids"]?["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]])?
+            .compactMap { $0["stringValue"] as? String } == ["e13", "e14"])
         let cache = try #require(byName["cache.lookup"])
         #expect(Self.attributes(cache)["torq.span.start_derived"]?["boolValue"] as? Bool == true)
         #expect(cache["startTimeUnixNano"] as? String == String(RFC3339.parseNanoseconds("2026-03-01T12:00:01.92Z") ?? 0))
@@ -215,9 +229,9 @@ struct OTLPExportTests {
         // Lines are one kind each, and batches split at the limit.
         let small = try Self.encode(TraceFixture.handRun, .init(maxSpansPerLine: 2, maxLogsPerLine: 4))
         #expect(small.allSatisfy { $0.count == 1 })
-        #expect(Self.spans(small).count == 6)
+        #expect(Self.spans(small).count == 7)
         #expect(Self.logRecords(small).count == 6)
-        #expect(small.filter { $0["resourceSpans"] != nil }.count == 3)
+        #expect(small.filter { $0["resourceSpans"] != nil }.count == 4)
         #expect(small.filter { $0["resourceLogs"] != nil }.count == 2)
     }
 
@@ -250,7 +264,9 @@ struct OTLPExportTests {
         #expect(export.status == 0, "\(export.stderrText)")
         let summary = try Self.check(out)
         let all = try TorqlogBinary.run(["--dir", store, "export"]).stdoutText.split(separator: "\n").compactMap { foundationObject(String($0)) }
-        let spanIDs = Set(all.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true }.compactMap { $0["span_id"] as? String })
+        // Every span id `trace` draws: span records', and the collector events' own span ids.
+        let spanIDs = Set(all.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true || $0["trace_id"] is String }
+            .compactMap { $0["span_id"] as? String })
         #expect(summary["spans"] as? Int == spanIDs.count)
         #expect(summary["logs"] as? Int == all.count - all.filter { ($0["event_type"] as? String)?.hasPrefix("span_") == true }.count)
     }
@@ -264,6 +280,98 @@ struct OTLPExportTests {
         let result = try TorqlogBinary.run(["--dir", store, "export", "--format", "otlp-json"])
         #expect(result.status == 65)
         #expect(result.stderrText.contains("record at sequence 16: span_id: a span_start needs a span_id; not exported"))
-        #expect(Self.spans(result.stdoutText.split(separator: "\n").compactMap { foundationObject(String($0)) }).count == 6)
+        #expect(Self.spans(result.stdoutText.split(separator: "\n").compactMap { foundationObject(String($0)) }).count == 7)
+    }
+}
+
+/// Spans from records that only carry span ids (JSONL from other programs): exported as `trace` draws them.
+@Suite("OTLP export: spans from events")
+struct OTLPExportEventSpanTests {
+    /// `count` events in runs of 50, none a span record, every one naming a span: a root agent run, and
+    /// tool, model and memory calls under it; some tools have a start and an end record with one span id.
+    static func eventsWithSpanIDs(count: Int) -> [String] {
+        var lines: [String] = []
+        var run = 0
+        let base = RFC3339.parseNanoseconds("2026-03-01T12:00:00Z") ?? 0
+        func stamp(_ ns: Int64) -> String { RFC3339.format(nanoseconds: ns, fractionDigits: 6) }
+        while lines.count < count {
+            let trace = String(format: "%032x", 0xabc0_0000 + run)
+            let root = String(format: "%016x", 0x1000_0000 + run * 1000)
+            let t0 = base + Int64(run) * 60_000_000_000
+            lines.append(#"{"event_id":"r\#(run)-start","event_type":"agent_run","timestamp":"\#(stamp(t0))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(root)","agent_name":"a","agent_type":"react","status":"started"}"#)
+            for i in 1...48 where lines.count < count - 1 {
+                let span = String(format: "%016x", 0x1000_0000 + run * 1000 + i)
+                let t = t0 + Int64(i) * 100_000_000
+                switch i % 4 {
+                case 0:
+                    lines.append(#"{"event_id":"r\#(run)-\#(i)","event_type":"model_interaction","timestamp":"\#(stamp(t))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(span)","parent_span_id":"\#(root)","model_provider":"openai","model_name":"gpt-4o","prompt_tokens":10,"completion_tokens":3,"response_time_ms":40.5,"success":true}"#)
+                case 1:
+                    lines.append(#"{"event_id":"r\#(run)-\#(i)a","event_type":"tool_execution","timestamp":"\#(stamp(t))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(span)","parent_span_id":"\#(root)","tool_name":"search","tool_type":"api","status":"started"}"#)
+                    if lines.count < count - 1 {
+                        lines.append(#"{"event_id":"r\#(run)-\#(i)b","event_type":"tool_execution","timestamp":"\#(stamp(t + 30_000_000))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(span)","parent_span_id":"\#(root)","tool_name":"search","tool_type":"api","status":"completed","execution_time_ms":30,"success":true}"#)
+                    }
+                case 2:
+                    lines.append(#"{"event_id":"r\#(run)-\#(i)","event_type":"tool_execution","timestamp":"\#(stamp(t))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(span)","parent_span_id":"\#(root)","tool_name":"fetch","tool_type":"api","status":"failed","success":false,"error_message":"boom","execution_time_ms":12}"#)
+                default:
+                    lines.append(#"{"event_id":"r\#(run)-\#(i)","event_type":"memory_operation","timestamp":"\#(stamp(t))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(span)","parent_span_id":"\#(root)","memory_type":"episodic","memory_backend":"redis","operation_type":"read","operation_time_ms":2,"success":true}"#)
+                }
+            }
+            lines.append(#"{"event_id":"r\#(run)-end","event_type":"agent_run","timestamp":"\#(stamp(t0 + 5_000_000_000))","session_id":"s","run_id":"run-\#(run)","trace_id":"\#(trace)","span_id":"\#(root)","agent_name":"a","agent_type":"react","status":"completed"}"#)
+            run += 1
+        }
+        return lines
+    }
+
+    /// `trace --format json`'s spans of `run` (recorded or made from records), by span id:
+    /// parent, start, end (the start while open), OTLP status code.
+    static func traceSpans(store: String, run: String) throws -> [String: [String]] {
+        let result = try TorqlogBinary.run(["--dir", store, "trace", run, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let document = try #require(foundationObject(result.stdoutText))
+        var out: [String: [String]] = [:]
+        for span in document["spans"] as? [[String: Any]] ?? [] where span["source"] as? String != "unrecorded" {
+            let id = span["span_id"] as? String ?? ""
+            let start = span["start_unix_nano"] as? String ?? ""
+            let code = ["unset": "0", "ok": "1", "error": "2"][span["status"] as? String ?? ""] ?? "?"
+            out[id] = [span["parent_span_id"] as? String ?? "-", start, span["end_unix_nano"] as? String ?? start, code]
+        }
+        return out
+    }
+
+    /// The exported spans of `run` (by `torq.run.id`), as ``traceSpans(store:run:)`` gives them.
+    static func exportedSpans(_ requests: [[String: Any]], run: String) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for span in OTLPExportTests.spans(requests)
+        where OTLPExportTests.attributes(span)["torq.run.id"]?["stringValue"] as? String == run {
+            let code = ((span["status"] as? [String: Any])?["code"] as? Int).map(String.init) ?? "?"
+            out[span["spanId"] as? String ?? ""] = [span["parentSpanId"] as? String ?? "-", span["startTimeUnixNano"] as? String ?? "",
+                                                  span["endTimeUnixNano"] as? String ?? "", code]
+        }
+        return out
+    }
+
+    @Test("a store of 5,000 events that only carry span ids exports a span per span id, as `trace` draws them; every line parses",
+          .enabled(if: OTLPExportTests.protoAvailable, "python3 with opentelemetry-proto is missing: pip install opentelemetry-proto (make deps)"))
+    func eventsThatNameSpansExportSpans() throws {
+        let dir = TemporaryDirectory("otlp-event-spans")
+        let lines = Self.eventsWithSpanIDs(count: 5_000)
+        let input = try dir.write("in.jsonl", lines: lines)
+        let store = dir.file("store")
+        #expect(try TorqlogBinary.run(["--dir", store, "ingest", input]).status == 0)
+        let out = dir.file("otlp.jsonl")
+        let export = try TorqlogBinary.run(["--dir", store, "export", "--format", "otlp-json", "-o", out])
+        #expect(export.status == 0, "\(export.stderrText)")
+        let summary = try OTLPExportTests.check(out)
+        let spanIDs = Set(lines.compactMap { foundationObject($0)?["span_id"] as? String })
+        #expect(spanIDs.count > 3_000)
+        #expect(summary["spans"] as? Int == spanIDs.count)
+        #expect(summary["logs"] as? Int == 5_000)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let requests = text.split(separator: "\n").compactMap { foundationObject(String($0)) }
+        for run in ["run-0", "run-7", "run-42"] {
+            let traced = try Self.traceSpans(store: store, run: run)
+            #expect(traced.count >= 38)
+            #expect(Self.exportedSpans(requests, run: run) == traced, "\(run)")
+        }
     }
 }

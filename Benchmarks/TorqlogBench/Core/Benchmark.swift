@@ -34,6 +34,7 @@ enum BenchmarkRegistry {
         SealBenchmark.self,
         LayoutBenchmark.self,
         ServeBenchmark.self,
+        ForwardBenchmark.self,
         ProducersBenchmark.self,
     ] }
 

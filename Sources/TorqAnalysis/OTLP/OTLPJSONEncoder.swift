@@ -7,24 +7,26 @@ import TorqJSON
 /// most ``Options/maxSpansPerLine`` spans or ``Options/maxLogsPerLine`` log
 /// records.
 ///
-/// - `span_start` + `span_end` (same `span_id`) become one span: hex
-///   `traceId`/`spanId`/`parentSpanId`, `name`, `kind` (INTERNAL 1, SERVER 2,
-///   CLIENT 3, PRODUCER 4, CONSUMER 5), `startTimeUnixNano` /
-///   `endTimeUnixNano` as strings, `status` {`code` UNSET 0 / OK 1 / ERROR 2,
-///   `message` from `error_message`}, typed attributes (the start's and the
-///   end's, `torq.run.id`, `gen_ai.conversation.id`, `error.type`), the
-///   span events of `attributes.events` and the links of `attributes.links`. A span is written when its end
-///   arrives, so memory holds only the spans still open.
-/// - A start never ended (still open when the stream ends) is written with
-///   `endTimeUnixNano` equal to its start (OTLP requires an end time) and the
-///   attribute `torq.span.open` = true. An end without a start gets its start
-///   from `duration_ms` (or its end) and `torq.span.start_derived` = true.
-/// - Every other record becomes a log record: `timeUnixNano` its timestamp,
-///   `eventName` `torq.<event_type>`, severity INFO (9), or ERROR (17) when
-///   it reports a failure, the stored record itself as the `body` (a
-///   `kvlistValue` of every field, content only with
-///   ``Options/includeContent``, so that a receiver maps it back to exactly
-///   this event), the `traceId`/`spanId` it
+/// What becomes a span and what a log record is ``OTLPItemStream``'s (the
+/// same path as `torqlog forward`): the spans `trace` draws, one per span id
+/// whether from span records, from records carrying the span id, or both;
+/// every record but `span_start`/`span_end` as a log record. Here they are
+/// written as JSON:
+///
+/// - a span: hex `traceId`/`spanId`/`parentSpanId`, `name`, `kind`
+///   (INTERNAL 1, SERVER 2, CLIENT 3, PRODUCER 4, CONSUMER 5),
+///   `startTimeUnixNano` / `endTimeUnixNano` as strings, `status` {`code`
+///   UNSET 0 / OK 1 / ERROR 2, `message` from `error_message`}, typed
+///   attributes (the start's and the end's, `torq.run.id`,
+///   `gen_ai.conversation.id`, `error.type`, the markers of
+///   ``OTLPItemStream/Marker``), the span events of `attributes.events` and
+///   the links of `attributes.links`. A span still open at the end is written
+///   with `endTimeUnixNano` equal to its start and `torq.span.open` = true;
+/// - a log record: `timeUnixNano` its timestamp, `eventName`
+///   `torq.<event_type>`, severity INFO (9), or ERROR (17) when it reports a
+///   failure, the stored record itself as the `body` (a `kvlistValue` of
+///   every field, content only with ``Options/includeContent``, so that a
+///   receiver maps it back to exactly this event), the `traceId`/`spanId` it
 ///   carries, and the GenAI attributes of the README's mapping
 ///   (``GenAIAttributes``).
 ///
@@ -55,12 +57,11 @@ public struct OTLPJSONEncoder {
 
     /// The options in force.
     public let options: Options
-    private var openSpans: [SpanID: TraceRecord] = [:]
-    private var openOrder: [SpanID] = []
+    private var stream: OTLPItemStream
+    private var sequence: UInt64 = 0
     private var spanBatch = Batch()
     private var logBatch = Batch()
     private var lines: [[UInt8]] = []
-    private let scanner = TraceRecordScanner(keepAll: true)
 
     /// Items of one line, already as JSON bytes, grouped by service.
     private struct Batch {
@@ -97,15 +98,16 @@ public struct OTLPJSONEncoder {
         }
     }
     /// Spans written so far (open ones included once ``finish()`` ran).
-    public private(set) var spanCount = 0
+    public var spanCount: Int { stream.spanCount }
     /// Spans written as open (started, never ended).
-    public private(set) var openSpanCount = 0
+    public var openSpanCount: Int { stream.openSpanCount }
     /// Log records written so far.
-    public private(set) var logCount = 0
+    public var logCount: Int { stream.logCount }
 
     /// An encoder with `options`.
     public init(options: Options = Options()) {
         self.options = options
+        stream = OTLPItemStream(options: .init(includeContent: options.includeContent, serviceName: options.serviceName))
     }
 
     /// Adds one stored record. Throws, changing nothing, when the record is
@@ -113,11 +115,9 @@ public struct OTLPJSONEncoder {
     /// `timestamp`, has a malformed id, or is a span record without
     /// `span_id` or `trace_id`.
     public mutating func add(json: UnsafeRawBufferPointer) throws(TraceInputError) {
-        if let scanner {
-            try add(try scanner.scan(json))
-        } else {
-            try add(try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self)))
-        }
+        try stream.add(json: json, sequence: sequence)
+        sequence += 1
+        take()
     }
 
     /// Adds one record given as a string; see ``add(json:)``.
@@ -127,26 +127,14 @@ public struct OTLPJSONEncoder {
         try parsed.get()
     }
 
-    private mutating func add(_ record: TraceRecord) throws(TraceInputError) {
-        switch record.eventType {
-        case "span_start", "span_end":
-            guard let id = record.spanID else { throw TraceInputError(field: EventField.spanID.key, "a \(record.eventType) needs a \(EventField.spanID)") }
-            guard record.traceID != nil else { throw TraceInputError(field: EventField.traceID.key, "a \(record.eventType) needs a \(EventField.traceID) for OTLP") }
-            if record.eventType == "span_start" {
-                if openSpans[id] != nil {
-                    // A repeated start: the earlier one never ended; write it as open.
-                    if let earlier = openSpans[id] { appendSpan(start: earlier, end: nil) }
-                    openOrder.removeAll { $0 == id }
-                }
-                openSpans[id] = record
-                openOrder.append(id)
-                if openOrder.count > 4 * openSpans.count + 1024 { openOrder = openOrder.filter { openSpans[$0] != nil } }
-            } else {
-                let start = openSpans.removeValue(forKey: id)
-                appendSpan(start: start, end: record)
-            }
-        default:
-            appendLog(record)
+    private mutating func take() {
+        for span in stream.takeSpans() {
+            spanBatch.add(Self.json(span), service: span.service)
+            if spanBatch.count >= options.maxSpansPerLine { flushSpans() }
+        }
+        for log in stream.takeLogs() {
+            logBatch.add(Self.json(log), service: log.service)
+            if logBatch.count >= options.maxLogsPerLine { flushLogs() }
         }
     }
 
@@ -162,84 +150,46 @@ public struct OTLPJSONEncoder {
         return lines
     }
 
-    /// Writes the spans still open (end time = start, `torq.span.open`) and
-    /// the partial batches; ``takeLines()`` then returns the last lines.
+    /// Writes the spans still held (open ones with end time = start and
+    /// `torq.span.open`) and the partial batches; ``takeLines()`` then returns the last lines.
     public mutating func finish() {
-        for id in openOrder {
-            guard let start = openSpans.removeValue(forKey: id) else { continue }
-            appendSpan(start: start, end: nil)
-        }
-        openOrder.removeAll()
+        stream.finish()
+        take()
         flushSpans()
         flushLogs()
     }
 
     // MARK: - Spans
 
-    private mutating func appendSpan(start: TraceRecord?, end: TraceRecord?) {
-        guard let any = start ?? end, let traceID = any.traceID, let spanID = any.spanID else { return }
-        var attributes = start?.attributes ?? [:]
-        for (k, v) in end?.attributes ?? [:] { attributes[k] = v }
-        var events: [TraceSpanEvent] = []
-        if let raw = attributes["events"], let parsed = TraceBuilder.spanEvents(raw) {
-            events = parsed
-            attributes["events"] = nil
-        }
-        var links: [OrderedJSON] = []
-        if let raw = attributes["links"], let parsed = Self.links(raw) {
-            links = parsed
-            attributes["links"] = nil
-        }
-        let kindText = start?.string(.kind)
-        let kind = kindText.flatMap { TraceSpanKind(rawValue: $0.lowercased()) } ?? .internal
-        if let kindText, TraceSpanKind(rawValue: kindText.lowercased()) == nil { attributes["torq.span.kind"] = .string(kindText) }
-        let startTime: Int64, endTime: Int64
-        if let start {
-            startTime = start.timestamp
-            endTime = end.map { max($0.timestamp, start.timestamp) } ?? start.timestamp
-        } else {
-            let e = end?.timestamp ?? 0
-            startTime = e - (end?.durationMs.map(TraceBuilder.nanoseconds) ?? 0)
-            endTime = e
-            attributes["torq.span.start_derived"] = .bool(true)
-        }
-        var status = TraceSpanStatus.unset
-        var message: String?
-        if let end {
-            status = end.string(.status).flatMap { TraceSpanStatus(rawValue: $0.lowercased()) } ?? .unset
-            message = end.string(.errorMessage)
-            if let message, status == .error { attributes["error.type"] = .string(message) }
-        } else {
-            attributes["torq.span.open"] = .bool(true)
-            openSpanCount += 1
-        }
-        if let run = any.runID { attributes["torq.run.id"] = .string(run) }
-        if let session = any.sessionID { attributes["gen_ai.conversation.id"] = .string(session) }
-
+    /// A span as OTLP/JSON.
+    static func json(_ span: OTLPSpanItem) -> OrderedJSON {
         var fields: [(String, OrderedJSON)] = [
-            ("traceId", .string(traceID.description)),
-            ("spanId", .string(spanID.description)),
+            ("traceId", .string(span.traceID.description)),
+            ("spanId", .string(span.spanID.description)),
         ]
-        if let parent = start?.parentSpanID ?? end?.parentSpanID { fields.append(("parentSpanId", .string(parent.description))) }
-        fields.append((OTLPKey.name, .string(start?.string(.name) ?? end?.string(.name) ?? "span \(spanID)")))
-        fields.append((OTLPKey.kind, .int(kind.otlpValue)))
-        fields.append(("startTimeUnixNano", .string(Self.unixNano(startTime))))
-        fields.append(("endTimeUnixNano", .string(Self.unixNano(endTime))))
-        fields.append((OTLPKey.attributes, Self.keyValues(attributes)))
-        if !events.isEmpty {
-            fields.append(("events", .array(events.map { e in
+        if let parent = span.parentSpanID { fields.append(("parentSpanId", .string(parent.description))) }
+        fields.append((OTLPKey.name, .string(span.name)))
+        fields.append((OTLPKey.kind, .int(span.kind.otlpValue)))
+        fields.append(("startTimeUnixNano", .string(Self.unixNano(span.startTime))))
+        fields.append(("endTimeUnixNano", .string(Self.unixNano(span.endTime))))
+        fields.append((OTLPKey.attributes, Self.keyValues(span.attributes)))
+        if !span.events.isEmpty {
+            fields.append(("events", .array(span.events.map { e in
                 .object([("timeUnixNano", .string(Self.unixNano(e.timestampNanoseconds))), (OTLPKey.name, .string(e.name)),
                          (OTLPKey.attributes, Self.keyValues(e.attributes))])
             })))
         }
-        if !links.isEmpty { fields.append(("links", .array(links))) }
+        if !span.links.isEmpty {
+            fields.append(("links", .array(span.links.map { link in
+                .object([("traceId", .string(link.traceID.description)), ("spanId", .string(link.spanID.description)),
+                         (OTLPKey.attributes, keyValues(link.attributes))])
+            })))
+        }
         var statusFields: [(String, OrderedJSON)] = []
-        if let message, !message.isEmpty { statusFields.append(("message", .string(message))) }
-        statusFields.append(("code", .int(status.otlpCode)))
+        if let message = span.statusMessage, !message.isEmpty { statusFields.append(("message", .string(message))) }
+        statusFields.append(("code", .int(span.status.otlpCode)))
         fields.append((OTLPKey.status, .object(statusFields)))
-        spanBatch.add(.object(fields), service: Self.service(start ?? any, default: options.serviceName))
-        spanCount += 1
-        if spanBatch.count >= options.maxSpansPerLine { flushSpans() }
+        return .object(fields)
     }
 
     private mutating func flushSpans() {
@@ -247,44 +197,22 @@ public struct OTLPJSONEncoder {
         lines.append(spanBatch.line(top: "resourceSpans", scopes: "scopeSpans", items: "spans"))
     }
 
-    /// OTLP span links from `attributes.links` (`[{trace_id, span_id, attributes}]`, as the tracer writes
-    /// them); nil when it is not exactly that, and the attribute is then kept as it is.
-    static func links(_ value: TelemetryValue) -> [OrderedJSON]? {
-        guard case .array(let items) = value else { return nil }
-        var out: [OrderedJSON] = []
-        for item in items {
-            guard case .object(let o) = item, case .string(let t)? = o[EventField.traceID.key], let trace = TraceID(hex: t),
-                  case .string(let s)? = o[EventField.spanID.key], let span = SpanID(hex: s) else { return nil }
-            var attributes: [String: TelemetryValue] = [:]
-            switch o[EventField.attributes.key] {
-            case nil, .null?: break
-            case .object(let a)?: attributes = a
-            default: return nil
-            }
-            out.append(.object([("traceId", .string(trace.description)), ("spanId", .string(span.description)),
-                                (OTLPKey.attributes, keyValues(attributes))]))
-        }
-        return out
-    }
-
     // MARK: - Logs
 
-    private mutating func appendLog(_ record: TraceRecord) {
-        let failure = record.isFailure
+    /// A log record as OTLP/JSON.
+    static func json(_ log: OTLPLogItem) -> OrderedJSON {
         var fields: [(String, OrderedJSON)] = [
-            ("timeUnixNano", .string(Self.unixNano(record.timestamp))),
-            ("observedTimeUnixNano", .string(Self.unixNano(record.timestamp))),
-            ("severityNumber", .int(failure ? 17 : 9)),
-            ("severityText", .string(failure ? "ERROR" : "INFO")),
-            ("body", Self.anyValue(.object(Self.storedEvent(record, includeContent: options.includeContent)))),
-            (OTLPKey.attributes, Self.keyValues(GenAIAttributes.attributes(of: record, includeContent: options.includeContent))),
+            ("timeUnixNano", .string(Self.unixNano(log.time))),
+            ("observedTimeUnixNano", .string(Self.unixNano(log.time))),
+            ("severityNumber", .int(log.severityNumber)),
+            ("severityText", .string(log.severityText)),
+            ("body", Self.anyValue(.object(log.body))),
+            (OTLPKey.attributes, Self.keyValues(log.attributes)),
         ]
-        if let trace = record.traceID { fields.append(("traceId", .string(trace.description))) }
-        if let span = record.spanID { fields.append(("spanId", .string(span.description))) }
-        fields.append(("eventName", .string("torq." + record.eventType)))
-        logBatch.add(.object(fields), service: Self.service(record, default: options.serviceName))
-        logCount += 1
-        if logBatch.count >= options.maxLogsPerLine { flushLogs() }
+        if let trace = log.traceID { fields.append(("traceId", .string(trace.description))) }
+        if let span = log.spanID { fields.append(("spanId", .string(span.description))) }
+        fields.append(("eventName", .string(log.eventName)))
+        return .object(fields)
     }
 
     /// The stored record itself, for a log record's body: every field, with
@@ -323,13 +251,6 @@ public struct OTLPJSONEncoder {
 
     static func resource(_ service: String) -> OrderedJSON {
         .object([(OTLPKey.attributes, keyValues(["service.name": .string(service)]))])
-    }
-
-    /// The service a record names: `service_name` or `service.name`, else `attributes["service.name"]`.
-    static func service(_ record: TraceRecord, default fallback: String) -> String {
-        for key in ["service_name", "service.name"] { if let s = record.string(key), !s.isEmpty { return s } }
-        if case .string(let s)? = record.attributes["service.name"], !s.isEmpty { return s }
-        return fallback
     }
 
     /// Nanoseconds since the epoch as OTLP's decimal string (never negative: fixed64).

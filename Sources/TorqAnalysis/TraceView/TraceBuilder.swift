@@ -392,7 +392,7 @@ public struct TraceBuilder {
     }
 
     /// The span of a `span_start` and/or `span_end`.
-    private static func recordedSpan(id: SpanID, _ start: TraceRecord?, _ end: TraceRecord?, full: Bool, _ warnings: inout [String]) -> TraceSpan {
+    static func recordedSpan(id: SpanID, _ start: TraceRecord?, _ end: TraceRecord?, full: Bool, _ warnings: inout [String]) -> TraceSpan {
         var name = start?.string(.name) ?? end?.string(.name)
         if name == nil {
             warnings.append("span \(id): no name in its span records")
@@ -489,7 +489,7 @@ public struct TraceBuilder {
     }
 
     /// A leaf span for a record whose span id has no span records.
-    private static func leaf(id: SpanID, _ record: TraceRecord, attributes: [String: TelemetryValue]) -> TraceSpan {
+    static func leaf(id: SpanID, _ record: TraceRecord, attributes: [String: TelemetryValue]) -> TraceSpan {
         let end = record.timestamp
         let start = end - (record.durationMs.map(nanoseconds) ?? 0)
         let status: TraceSpanStatus = record.isFailure ? .error : record.isSuccess ? .ok : .unset
@@ -502,7 +502,7 @@ public struct TraceBuilder {
     }
 
     /// Widens an event leaf to another record with the same span id.
-    private static func extendLeaf(_ span: inout TraceSpan, with record: TraceRecord, attributes: [String: TelemetryValue]) {
+    static func extendLeaf(_ span: inout TraceSpan, with record: TraceRecord, attributes: [String: TelemetryValue]) {
         let end = record.timestamp
         let start = end - (record.durationMs.map(nanoseconds) ?? 0)
         span.startNanoseconds = min(span.startNanoseconds, start)

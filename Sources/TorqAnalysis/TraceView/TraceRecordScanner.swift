@@ -94,6 +94,53 @@ final class TraceRecordScanner {
         return (high, low, bytes.count)
     }
 
+    /// The bytes of the object that is the value of the first top-level key
+    /// spelled exactly `key` (no escapes) in `json`, a valid JSON object; nil
+    /// when there is none or the value is not an object.
+    static func rawObject(ofTopLevelKey key: UnsafeRawBufferPointer, in json: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let n = json.count
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        /// The index after the string starting at `i` (its opening quote).
+        func skipString(_ from: Int) -> Int {
+            var i = from + 1
+            while i < n && json[i] != quote { i += json[i] == backslash ? 2 : 1 }
+            return i + 1
+        }
+        var i = 0, depth = 0
+        while i < n {
+            let c = json[i]
+            if c == quote {
+                let start = i + 1
+                i = skipString(i)
+                guard depth == 1 else { continue }
+                var j = i
+                while j < n && isSpace(json[j]) { j += 1 }
+                guard j < n, json[j] == UInt8(ascii: ":") else { continue }
+                let end = i - 1
+                guard end - start == key.count, (0..<key.count).allSatisfy({ json[start + $0] == key[$0] }) else { continue }
+                j += 1
+                while j < n && isSpace(json[j]) { j += 1 }
+                guard j < n, json[j] == UInt8(ascii: "{") else { return nil }
+                var k = j, level = 0
+                while k < n {
+                    let d = json[k]
+                    if d == quote { k = skipString(k); continue }
+                    if d == UInt8(ascii: "{") || d == UInt8(ascii: "[") { level += 1 }
+                    if d == UInt8(ascii: "}") || d == UInt8(ascii: "]") {
+                        level -= 1
+                        if level == 0 { return UnsafeRawBufferPointer(rebasing: json[j...k]) }
+                    }
+                    k += 1
+                }
+                return nil
+            }
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1 }
+            i += 1
+        }
+        return nil
+    }
+
     /// The record in `json`, with only the kept fields; see ``TraceRecord/init(json:)`` for what throws.
     func scan(_ json: UnsafeRawBufferPointer) throws(TraceInputError) -> TraceRecord {
         buffer.removeAll(keepingCapacity: true)
@@ -164,7 +211,13 @@ final class TraceRecordScanner {
                 if keepAll { record.fields.appendNew(Self.keys[id], v) }
             case 9:
                 if keepAll && !(kind == TQ_JSON_OBJECT && value.count == 0) {
-                    return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
+                    // The object alone is decoded (the rest of the record is read above): its bytes found
+                    // by one pass over the record, which simdjson has just found valid.
+                    guard kind == TQ_JSON_OBJECT, let raw = Self.rawObject(ofTopLevelKey: keyBytes, in: json),
+                          case .object(let attributes)? = try? JSONTreeParser.parse(raw.assumingMemoryBound(to: UInt8.self)) else {
+                        return try TraceRecord(json: json.assumingMemoryBound(to: UInt8.self))
+                    }
+                    record.attributes = attributes
                 }
             default:
                 let key = Self.keys[id]

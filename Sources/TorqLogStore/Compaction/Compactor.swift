@@ -5,6 +5,11 @@ import Glibc
 /// Rewrites sealed segments: retention by age and size, merging small
 /// segments, and erasing one run everywhere (FORMAT.md §8).
 ///
+/// Retention (by age or size) never removes a record that a cursor
+/// (``StoreCursor``, a `torqlog forward` stream) has not passed: such records
+/// are kept and counted in ``Report/recordsKeptForCursors``, with the cursors
+/// that hold them. Erasing a run is the user's explicit choice and is not held back.
+///
 /// Every rewrite is crash-safe, Kafka's way: the new segment is written under
 /// a temporary name, synced, renamed over the old one and the directory
 /// synced, so a crash leaves the old segment or the new one, never neither.
@@ -22,6 +27,18 @@ public struct Compactor {
         /// Bytes of segment files before and after.
         public var bytesBefore: Int64 = 0
         public var bytesAfter: Int64 = 0
+        /// Records retention would have removed but kept, because a cursor (``StoreCursor``) has not passed them.
+        public var recordsKeptForCursors = 0
+        /// The cursors that kept them.
+        public var cursorsHolding: [String] = []
+    }
+
+    /// The lowest cursor of the store and the names of the cursors at it; nil without cursors.
+    /// Retention keeps every record at or above it: nothing a forward stream has not delivered is deleted.
+    private func cursorFloor() throws -> (sequence: UInt64, names: [String])? {
+        let cursors = try StoreCursor.all(in: directory)
+        guard let low = cursors.map(\.sequence).min() else { return nil }
+        return (low, cursors.filter { $0.sequence == low }.map(\.name))
     }
 
     let directory: StoreDirectory
@@ -63,11 +80,13 @@ public struct Compactor {
         // Whole-segment deletion only from the oldest end (and before any WAL
         // segment), so segments stay contiguous; rewrites keep a segment's range.
         let deletable = Set(try sealedSegments().map(\.base))
+        let floor = try cursorFloor()
         var prefix = true
         for s in try sealedSegments(allSealed: true) {
             let idx = s.index
             let expiresWhole = idx.recordCount == 0 || (idx.recordsWithoutTime == 0 && idx.maxTime < cutoff)
-            if prefix && expiresWhole && deletable.contains(s.base) {
+            let passed = floor.map { s.endSequence <= $0.sequence } ?? true
+            if prefix && expiresWhole && deletable.contains(s.base) && passed {
                 try Filesystem.remove(s.path)
                 try Filesystem.syncDirectory(directory.path)
                 report.segmentsDeleted += 1
@@ -77,8 +96,18 @@ public struct Compactor {
             prefix = false
             // Nothing with a time, or nothing old enough: keep the segment as it is.
             guard idx.minTime <= idx.maxTime, idx.minTime < cutoff else { continue }
-            let removed = try rewrite(s) { _, time in time.map { $0 >= cutoff } ?? true }
+            var kept = 0
+            let removed = try rewrite(s) { _, time, sequence in
+                if time.map({ $0 >= cutoff }) ?? true { return true }
+                guard let floor, sequence >= floor.sequence else { return false }
+                kept += 1
+                return true
+            }
             if removed > 0 { report.segmentsRewritten += 1; report.recordsRemoved += removed }
+            if kept > 0 {
+                report.recordsKeptForCursors += kept
+                report.cursorsHolding = floor?.names ?? []
+            }
         }
         report.bytesAfter = try totalBytes()
         return report
@@ -90,7 +119,14 @@ public struct Compactor {
         var report = Report()
         report.bytesBefore = try totalBytes()
         var total = report.bytesBefore
+        let floor = try cursorFloor()
         for s in try sealedSegments() where total > maxBytes {
+            if let floor, s.endSequence > floor.sequence {
+                // A cursor has not passed this segment: it stays, and so do the newer ones.
+                report.recordsKeptForCursors += Int(s.endSequence - max(s.base, floor.sequence))
+                report.cursorsHolding = floor.names
+                break
+            }
             let size = s.fileLength
             try Filesystem.remove(s.path)
             try Filesystem.syncDirectory(directory.path)
@@ -109,7 +145,7 @@ public struct Compactor {
         report.bytesBefore = try totalBytes()
         let key = Array(runKey.utf8)
         for s in try sealedSegments(allSealed: true) where try !s.blocks(ofRun: key).isEmpty {
-            let removed = try rewrite(s) { run, _ in run.map { !$0.elementsEqual(key) } ?? true }
+            let removed = try rewrite(s) { run, _, _ in run.map { !$0.elementsEqual(key) } ?? true }
             report.recordsRemoved += removed
             report.segmentsRewritten += 1
         }
@@ -173,14 +209,14 @@ public struct Compactor {
         return leftovers.count
     }
 
-    /// Rewrites `s` keeping the records `keep(run, time)` accepts; returns how many were removed.
-    private func rewrite(_ s: SealedSegment, keep: (UnsafeRawBufferPointer?, Int64?) -> Bool) throws -> Int {
+    /// Rewrites `s` keeping the records `keep(run, time, sequence)` accepts; returns how many were removed.
+    private func rewrite(_ s: SealedSegment, keep: (UnsafeRawBufferPointer?, Int64?, UInt64) -> Bool) throws -> Int {
         let tmp = s.path + ".tmp"
         let writer = SealedSegmentWriter(path: tmp, firstSequence: s.base)
         try writer.open()
         var removed = 0
         try s.forEachRecord { r, flags in
-            if keep(r.runKey, r.time) {
+            if keep(r.runKey, r.time, r.sequence) {
                 try writer.add(sequence: r.sequence, payload: r.payload, run: r.runKey, type: r.type, flags: flags, time: r.time ?? 0)
             } else {
                 removed += 1

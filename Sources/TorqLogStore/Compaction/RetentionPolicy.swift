@@ -44,6 +44,8 @@ public struct RetentionPolicy: Sendable, Equatable {
             total.segmentsDeleted += r.segmentsDeleted
             total.recordsRemoved += r.recordsRemoved
             total.bytesAfter = r.bytesAfter
+            total.recordsKeptForCursors += r.recordsKeptForCursors
+            if !r.cursorsHolding.isEmpty { total.cursorsHolding = r.cursorsHolding }
         }
         return total
     }

@@ -398,3 +398,38 @@ package struct SealedSegmentIdentity: Sendable, Hashable {
         self.fileLength = fileLength
     }
 }
+
+extension StoreReader {
+    /// Where a reader resuming at `sequence` starts: the position of that
+    /// record (or of the first one after it, or the end of the store), and
+    /// the first sequence the store still holds (above `sequence` when
+    /// retention removed records the reader had not reached).
+    public func position(resuming sequence: UInt64) throws -> (position: StorePosition, firstRetained: UInt64) {
+        let readable = try readableSegments()
+        guard let first = readable.first else {
+            let end = try endPosition()
+            return (end, end.sequence)
+        }
+        guard sequence > first.base else {
+            return (StorePosition(segment: first.base, offset: Int64(SegmentHeader.size), sequence: first.base), first.base)
+        }
+        guard let holder = readable.last(where: { $0.base <= sequence }) else { return (try endPosition(), first.base) }
+        switch try open(holder, verifyPayload: false) {
+        case .sealed(let s):
+            if sequence >= s.endSequence, holder == readable.last {
+                return (StorePosition(segment: s.endSequence, offset: Int64(SegmentHeader.size), sequence: s.endSequence), first.base)
+            }
+            return (StorePosition(segment: holder.base, offset: Int64(SegmentHeader.size), sequence: sequence), first.base)
+        case .wal:
+            var found: StorePosition?
+            var end = StorePosition(segment: holder.base, offset: Int64(SegmentHeader.size), sequence: holder.base)
+            try scanHeaders(holder) { f in
+                if found == nil, f.sequence >= sequence {
+                    found = StorePosition(segment: holder.base, offset: f.offset, sequence: f.sequence)
+                }
+                end = StorePosition(segment: holder.base, offset: f.offset + Int64(f.header.frameLength), sequence: f.sequence + 1)
+            }
+            return (found ?? end, first.base)
+        }
+    }
+}

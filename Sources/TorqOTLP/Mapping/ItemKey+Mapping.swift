@@ -2,7 +2,7 @@ import TorqEvents
 
 extension ItemKey {
     /// A span's key: a 64-bit hash of its trace id (16 bytes) and its span id (8 bytes, big-endian).
-    static func span(traceID: TraceID, spanID: SpanID) -> ItemKey {
+    package static func span(traceID: TraceID, spanID: SpanID) -> ItemKey {
         var hash = StableHash()
         hash.add(traceID.high)
         hash.add(traceID.low)

@@ -24,6 +24,13 @@ import TorqOTLPProto
 /// the run id. Every record carries the resource and scope (``OTLPContext``).
 /// A span with an invalid trace or span id, a parent id of the wrong length,
 /// or an end before its start is rejected, with its position.
+///
+/// Spans written by torqlog (`export --format otlp-json`, `torqlog forward`)
+/// carry markers (``TorqSpanMarkers``) so that store → OTLP → store keeps
+/// each record once: a span marked open is stored as open; one whose start
+/// was derived gets no `span_start`; the event ids of its `span_start` and
+/// `span_end` are kept; a span whose records travel as log records gives no
+/// typed event, and one made from those records alone stores nothing.
 package struct OTLPTraceMapper: Sendable {
     package init() {}
 
@@ -71,23 +78,31 @@ package struct OTLPTraceMapper: Sendable {
         guard let start = OTLPValues.nanoseconds(span.startTimeUnixNano), let end = OTLPValues.nanoseconds(span.endTimeUnixNano) else {
             return .failure(Problem("a time is beyond the year 2262"))
         }
-        let isClosed = end != 0
-        if isClosed, end < start { return .failure(Problem("end_time_unix_nano is before start_time_unix_nano")) }
-
-        let key = ItemKey.span(traceID: traceID, spanID: spanID)
         var ids = AttributeReader(OTLPValues.object(span.attributes), type: nil)
         let runID = ids.string(.runID) ?? traceID.description
         let sessionID = ids.string(.sessionID) ?? runID
-        let attributes = ids.remaining
+        var attributes = ids.remaining
+        let markers = TorqSpanMarkers(taking: &attributes)
+        let isClosed = end != 0 && !markers.open
+        if isClosed, end < start { return .failure(Problem("end_time_unix_nano is before start_time_unix_nano")) }
+
+        let key = ItemKey.span(traceID: traceID, spanID: spanID)
+        // A span torqlog made from records that travel alongside as log records: those records rebuild it here.
+        if markers.derivedFromLoggedRecords {
+            return .success(MappedItem(key: key, isClosed: isClosed, firstSight: [], onClose: []))
+        }
         func header(_ role: ItemKey.RecordRole, _ time: Int64, _ attributes: [String: TelemetryValue]) -> EventHeader {
-            EventHeader(eventID: key.eventID(role), timestamp: time, sessionID: sessionID, runID: runID, attributes: attributes)
+            let given = role == .spanStart ? markers.startEventID : role == .spanEnd ? markers.endEventID : nil
+            return EventHeader(eventID: given ?? key.eventID(role), timestamp: time, sessionID: sessionID, runID: runID, attributes: attributes)
         }
 
         let startEvent = SpanStartEvent(
             header: header(.spanStart, start, isClosed ? context.brief : context.adding(to: attributes)),
-            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, name: span.name, kind: kindName(span.kind))
+            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, name: span.name, kind: markers.kind ?? kindName(span.kind))
+        // An end whose start was not seen where the span was recorded: the start is not invented here either.
+        let firstSight = markers.startDerived ? [] : [MappedRecord(.spanStart(startEvent))]
         guard isClosed else {
-            return .success(MappedItem(key: key, isClosed: false, firstSight: [MappedRecord(.spanStart(startEvent))], onClose: []))
+            return .success(MappedItem(key: key, isClosed: false, firstSight: firstSight, onClose: []))
         }
 
         let failed = span.status.code == .error
@@ -112,7 +127,8 @@ package struct OTLPTraceMapper: Sendable {
             parentSpanID: parentSpanID, name: span.name, status: statusName(span.status.code), durationMs: durationMs,
             errorMessage: errorMessage)
         var onClose = [MappedRecord(.spanEnd(endEvent))]
-        if let call = GenAICall(attributes) {
+        // The records naming this span travel as log records: the typed event is among them.
+        if !markers.recordsTravelAsLogs, let call = GenAICall(attributes) {
             var typedHeader = header(.typedEvent, end, [:])
             typedHeader.traceID = traceID
             typedHeader.spanID = spanID
@@ -122,7 +138,7 @@ package struct OTLPTraceMapper: Sendable {
                 durationMs: durationMs, failed: failed, errorMessage: errorMessage)
             onClose.append(MappedRecord(builder.build()))
         }
-        return .success(MappedItem(key: key, isClosed: true, firstSight: [MappedRecord(.spanStart(startEvent))], onClose: onClose))
+        return .success(MappedItem(key: key, isClosed: true, firstSight: firstSight, onClose: onClose))
     }
 
     /// `{name, timestamp (RFC 3339), attributes}`, as the tracer writes a span event.

@@ -67,6 +67,8 @@ package final class StoreCommitter: Sendable {
     }
 
     package let writer: LogWriter
+    /// Records of the store's tail read into the window of recent items at start (``RecentItemsSeed``).
+    package let seededRecords: Int
     /// The most payload bytes queued before submissions are refused.
     package let maxQueuedBytes: Int
     private let shared: Shared
@@ -78,7 +80,8 @@ package final class StoreCommitter: Sendable {
     ///
     /// - Parameters:
     ///   - options: the writer's options; its `onDurable` and `onFailure` are the committer's.
-    ///   - recentItems: how many item keys are remembered to drop retried copies.
+    ///   - recentItems: how many item keys are remembered to drop retried copies; the window starts
+    ///     with the keys of the store's last `recentItems` records.
     ///   - onFailure: told once when the writer fails (the server stops).
     package init(directory: StoreDirectory, options: LogWriter.Options, maxQueuedBytes: Int = 16 << 20,
                  recentItems: Int = 1 << 20, onFailure: @escaping @Sendable (LogWriter.Failure) -> Void = { _ in }) throws {
@@ -95,6 +98,8 @@ package final class StoreCommitter: Sendable {
             onFailure(failure)
         }
         writer = try LogWriter(directory: directory, options: options)
+        // The keys of the store's last records, so that copies sent again across a restart are still known.
+        seededRecords = try shared.recent.withLock { window in try RecentItemsSeed.fill(&window, from: directory, last: recentItems) }
         let start = writer.durableSequence
         shared.durability.withLock { $0.durable = max($0.durable, start) }
         // The drain job captures only what it needs; the committer owns the worker.

@@ -136,7 +136,7 @@ package final class Child: @unchecked Sendable {
     }
 
     /// Starts `executable ARGS` (another program a test needs: `python3`, `lz4`).
-    init(executable binary: String, _ args: [String], stdin: Input = .pipe, env: [String: String?] = [:], cwd: String? = nil,
+    package init(executable binary: String, _ args: [String], stdin: Input = .pipe, env: [String: String?] = [:], cwd: String? = nil,
          stdinPipeSize: Int32? = nil) throws {
         arguments = args
         var environment = ProcessInfo.processInfo.environment
@@ -311,7 +311,7 @@ package final class Child: @unchecked Sendable {
     }
 
     /// Waits for the child to exit and its output to end; nil on timeout.
-    func wait(timeout: Double) -> CommandResult? {
+    package func wait(timeout: Double) -> CommandResult? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         io.condition.lock()
         defer { io.condition.unlock() }

@@ -61,6 +61,10 @@ struct CompactCommand: StoreCommand {
         if let policy {
             let r = try policy.apply(compactor)
             Console.write(1, "retention: \(r.recordsRemoved) events removed, \(r.segmentsDeleted) segments deleted, \(r.segmentsRewritten) rewritten; \(Format.bytes(r.bytesBefore)) → \(Format.bytes(r.bytesAfter))\n")
+            if r.recordsKeptForCursors > 0 {
+                let names = r.cursorsHolding.joined(separator: ", ")
+                Console.note("retention: kept \(r.recordsKeptForCursors) events that forward cursor \(names) has not delivered yet; they go once it passes them (or delete \(store.path)/cursor-NAME to give them up)")
+            }
         }
         if let dropRun {
             let r = try compactor.dropRun(dropRun)

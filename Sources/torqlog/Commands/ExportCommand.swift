@@ -9,12 +9,14 @@ struct ExportCommand: StoreCommand {
         abstract: "Write events as JSONL, byte for byte as ingested, in sequence order (or as OTLP/JSON).",
         discussion: """
             --format otlp-json writes OpenTelemetry Protocol JSON for the Collector's otlpjsonfile receiver: each \
-            line is one ExportTraceServiceRequest ({"resourceSpans":...}, up to 512 spans from span_start/span_end \
-            pairs) or one ExportLogsServiceRequest ({"resourceLogs":...}, up to 512 log records, one per event of the \
-            other types, with the OpenTelemetry GenAI attributes), never both. A span started and never ended is \
-            written with its end time equal to its start and torq.span.open=true. Content (\(EventField.userQuery), routing \
-            query) is left out unless --include-content. A record that cannot be converted is reported on standard \
-            error and the exit status is then 65.
+            line is one ExportTraceServiceRequest ({"resourceSpans":...}, up to 512 spans) or one \
+            ExportLogsServiceRequest ({"resourceLogs":...}, up to 512 log records, one per event other than \
+            span_start/span_end, with the OpenTelemetry GenAI attributes), never both. The spans are the ones \
+            `torqlog trace` draws: one per span id, from span_start/span_end records, from events that carry \
+            \(EventField.traceID)/\(EventField.spanID), or both (torq.span.derived=event marks a span made from events alone). A span \
+            started and never ended is written with its end time equal to its start and torq.span.open=true. \
+            Content (\(EventField.userQuery), routing query) is left out unless --include-content. A record that \
+            cannot be converted is reported on standard error and the exit status is then 65.
             """
     )
 

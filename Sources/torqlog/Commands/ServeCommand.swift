@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Synchronization
+import TorqForward
 import TorqLogStore
 import TorqServer
 #if canImport(Glibc)
@@ -26,12 +28,17 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
             GenAI spans (gen_ai.operation.name, OpenInference's openinference.span.kind) also \
             become the typed events telemetry and compliance count. Retried items (the same \
             trace and span id, the same log record or event id) are stored once, within a window \
-            of the last --recent-items items.
+            of the last --recent-items items, filled at start from the store's last records.
 
             Limits: --max-body for a body as sent and once inflated (413), --max-requests at \
             once and --max-queue bytes waiting for the disk (503 with Retry-After), a request \
             must arrive whole within --read-timeout seconds. Listening beyond loopback needs \
             --token; clients then send Authorization: Bearer TOKEN.
+
+            Edge mode: with --forward URL, what the server stores is also streamed upstream, as \
+            `torqlog forward --follow --to URL --name NAME` would (--forward-name, default 'upstream'; \
+            --forward-header K=V): the store is the buffer that survives outages and restarts, and \
+            retention keeps what the cursor has not passed.
             """
     )
 
@@ -71,11 +78,21 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
     @Flag(help: "Serve no viewer (the pages /, /runs/..., /tail, /overview and the API GET /api/...): receive only.")
     var noUI = false
 
+    @Option(help: ArgumentHelp("Forward what is stored to this OTLP/HTTP endpoint (edge mode), as `torqlog forward --follow` does.", valueName: "url"))
+    var forward: String?
+
+    @Option(help: ArgumentHelp("The forward stream's cursor name.", valueName: "cursor"))
+    var forwardName: String = "upstream"
+
+    @Option(name: .customLong("forward-header"), help: ArgumentHelp("A header of the forward's requests, K=V (repeatable).", valueName: "k=v"))
+    var forwardHeaders: [String] = []
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String = "info"
 
     func validate() throws {
         _ = try serveConfiguration()
+        _ = try forwardOptions()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
     }
 
@@ -116,8 +133,25 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
         return c
     }
 
+    /// The edge mode's forward, when --forward is given.
+    func forwardOptions() throws -> ForwardOptions? {
+        guard let forward else { return nil }
+        var o = ForwardOptions(endpoint: forward)
+        o.name = forwardName
+        o.follow = true
+        o.headers = try forwardHeaders.map { header in
+            guard let eq = header.firstIndex(of: "="), eq != header.startIndex else {
+                throw ValidationError("--forward-header must be K=V (got '\(header)')")
+            }
+            return (String(header[..<eq]), String(header[header.index(after: eq)...]))
+        }
+        if let problem = o.problem { throw ValidationError("--forward: \(problem)") }
+        return o
+    }
+
     func run() async throws {
         let configuration = try serveConfiguration()
+        let forwardOptions = try self.forwardOptions()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         var logger = Logger(label: "torqlog.serve") { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -132,12 +166,40 @@ struct ServeCommand: AsyncParsableCommand, StoreCommand {
             Console.note("torqlog: recovered \(r.segment): dropped a torn tail of \(r.bytesDropped) bytes at byte \(r.truncatedAt ?? 0) (\(r.reason ?? ""))")
         }
         let policy = configuration.durability
+        // Edge mode: a forward stream on a thread of its own, following the store the receiver writes.
+        let stopForward = ForwardStop()
+        var forwardWorker: Worker<Void>?
+        if let forwardOptions {
+            let logger = logger
+            let forwarder = Forwarder(store: store, options: forwardOptions) { line in logger.notice("\(line)") }
+            forwardWorker = try Worker(name: "torqlog-forward") { _ in
+                do {
+                    let statistics = try forwarder.run(shouldStop: { stopForward.requested })
+                    logger.notice("torqlog forward: \(statistics.summary)")
+                } catch {
+                    logger.error("torqlog forward stopped: \(error)")
+                }
+            }
+        }
+        let worker = forwardWorker
+        defer {
+            stopForward.request()
+            worker?.stop(.finishQueued)
+        }
         try await receiver.run { address in
             Console.write(1, "torqlog serve: listening on http://\(address) (store \(store.path), fsync \(policy))\n")
+            if let worker { _ = worker.submit(()) }
         }
         if let failure = receiver.writerFailure {
             Console.error(failure.error.description)
             throw ExitCode(ExitStatus.of(failure.error))
         }
     }
+}
+
+/// Tells the edge mode's forward stream to stop (the server is stopping).
+final class ForwardStop: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var requested: Bool { flag.load(ordering: .relaxed) }
+    func request() { flag.store(true, ordering: .relaxed) }
 }
