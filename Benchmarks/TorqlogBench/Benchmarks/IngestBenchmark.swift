@@ -77,6 +77,7 @@ enum IngestBenchmark: Benchmark {
                 context.log("ingest: repeat \(rep + 1)/\(context.repeats), run \(run + 1)/\(runs)")
 
                 // torqlog, in process, the defaults.
+                context.settle()
                 let store = context.newPath("ingest-torqlog")
                 let (outcome, cost) = try measured {
                     try TorqlogIngest.inProcess(input: w.path, store: store, latency: engineLatency)
@@ -87,6 +88,7 @@ enum IngestBenchmark: Benchmark {
                                                                  ("in the store", try storedRecords(store))])
 
                 // torqlog, in process, fsync batch without sealing.
+                context.settle()
                 let noSealStore = context.newPath("ingest-torqlog-noseal")
                 let wcharBefore = ProcessStats.bytesWritten()
                 let (noSeal, noSealCost) = try measured {
@@ -100,6 +102,7 @@ enum IngestBenchmark: Benchmark {
                 context.remove(noSealStore)
 
                 // torqlog, in process, without any fdatasync or sealing.
+                context.settle()
                 let noSyncStore = context.newPath("ingest-torqlog-nosync")
                 let (noSync, noSyncCost) = try measured {
                     try TorqlogIngest.inProcess(input: w.path, store: noSyncStore, durability: .never, segmentSize: 1 << 30,
@@ -111,6 +114,7 @@ enum IngestBenchmark: Benchmark {
                 context.remove(noSyncStore)
 
                 // The same, pinned to one core: the scaling row.
+                context.settle()
                 let oneCoreStore = context.newPath("ingest-torqlog-1core")
                 let (oneCore, oneCoreCost) = try CPUAffinity.pinned(toCores: 1) {
                     try measured {
@@ -124,6 +128,7 @@ enum IngestBenchmark: Benchmark {
                 context.remove(oneCoreStore)
 
                 // The raw copy: the disk's limit for these bytes.
+                context.settle()
                 let copy = context.newPath("ingest-raw-copy")
                 let (copied, rawCost) = try measured { try RawCopy.copy(w.path, to: copy) }
                 rawRuns.add(rawCost)
@@ -132,6 +137,7 @@ enum IngestBenchmark: Benchmark {
                 context.remove(copy)
 
                 // torqlog CLI.
+                context.settle()
                 if let binary = context.torqlogBinary {
                     let cliStore = context.newPath("ingest-torqlog-cli")
                     let r = try Subprocess(executable: binary, arguments: ["--dir", cliStore, "ingest", "--fsync", "batch", "--quiet"],
@@ -156,6 +162,7 @@ enum IngestBenchmark: Benchmark {
                 }
 
                 // sqlite.
+                context.settle()
                 let db = context.newPath("ingest-sqlite") + ".db"
                 let (inserted, sqliteCost) = try measured { try SQLiteBaseline.ingest(input: w.path, path: db, latency: &sqliteLatency) }
                 sqliteRuns.add(sqliteCost)
@@ -163,6 +170,7 @@ enum IngestBenchmark: Benchmark {
                                                                 ("rows", try SQLiteBaseline.count(path: db))])
 
                 // naive.
+                context.settle()
                 let file = context.newPath("ingest-naive") + ".jsonl"
                 let (written, naiveCost) = try measured { try NaiveBaseline.ingest(input: w.path, path: file, latency: &naiveLatency) }
                 naiveRuns.add(naiveCost)

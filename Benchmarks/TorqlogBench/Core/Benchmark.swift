@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TorqLogStore
 
 /// One benchmark: one file under Benchmarks/, registered in `BenchmarkRegistry`.
@@ -99,6 +102,14 @@ final class BenchContext {
     func log(_ message: String) {
         guard !quiet else { return }
         FileHandle.standardError.write(Data(("[torqlog-bench] " + message + "\n").utf8))
+    }
+
+    /// Writes every dirty page of the system back (`sync(2)`), untimed, before
+    /// a timed run: what an earlier run left unsynced (the naive baseline never
+    /// syncs; removed stores' pages) is not written back during this one, where
+    /// it would slow whichever row happens to come next.
+    func settle() {
+        Glibc.sync()
     }
 
     /// A new path under the root, not yet existing.
