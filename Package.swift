@@ -192,6 +192,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             path: "Benchmarks/TorqlogBench"
         ),

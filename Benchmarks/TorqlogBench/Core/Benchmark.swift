@@ -31,6 +31,7 @@ enum BenchmarkRegistry {
         ScanBenchmark.self,
         ComplianceBenchmark.self,
         EventCreationBenchmark.self,
+        ContextLookupBenchmark.self,
         CollectionBenchmark.self,
         EndToEndBenchmark.self,
         MemoryBenchmark.self,
