@@ -26,7 +26,8 @@ enum ContextLookupBenchmark: Benchmark {
     @TaskLocal static var holder: Holder?
 
     static func run(_ context: BenchContext) throws -> BenchmarkReport {
-        let lookups = 10_000_000
+        // 100 per workload event: 10M at the default 100,000 events (a smoke run with a few thousand stays short).
+        let lookups = max(10_000, min(context.workload.events * 100, 100_000_000))
         let runs = context.runs(default: defaultRuns)
         var report = BenchmarkReport(name: name, title: "\(Fmt.count(lookups)) lookups per run", repeats: context.repeats, runs: runs)
         var torqlog = ResultRow(system: "torqlog", operation: "ServiceContext.current?.telemetrySpan inside a span", isBaseline: false, events: lookups)
