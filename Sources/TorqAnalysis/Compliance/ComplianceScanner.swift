@@ -61,7 +61,9 @@ public struct ComplianceScanner: Sendable {
                 } catch {
                     throw TelemetryError(.store, path: path, "\(error)")
                 }
-                units += segments.map { .segment(path: $0.path, source: index) }
+                for segment in segments {
+                    units += try Self.units(of: segment, source: index, threads: threads)
+                }
             case .segment(let path):
                 units.append(.segment(path: path, source: index))
             case .jsonl(let path):
@@ -71,6 +73,29 @@ public struct ComplianceScanner: Sendable {
             }
         }
         return try run(units: units, names: sources.map(\.path), checkContiguity: true)
+    }
+
+    /// The units of one segment of a store: a WAL segment whole; a sealed one
+    /// as up to two ranges of blocks per thread, so that the threads share
+    /// one large segment's decompression and parsing. Counting needs no
+    /// order, so each block is read on its own (a block's memory per thread,
+    /// and no merge of a group back into sequence order), on one thread too.
+    private static func units(of segment: SegmentFile, source: Int, threads: Int) throws(TelemetryError) -> [ScanUnit] {
+        guard segment.kind == .sealed else { return [.segment(path: segment.path, source: source)] }
+        let blocks: (count: Int, endSequence: UInt64)
+        do {
+            blocks = try StoreReader.sealedBlocks(segmentFile: segment.path)
+        } catch let error as StoreError {
+            throw TelemetryError(error)
+        } catch {
+            throw TelemetryError(.store, path: segment.path, "\(error)")
+        }
+        let parts = min(blocks.count, 2 * threads)
+        guard parts >= 1 else { return [.segment(path: segment.path, source: source)] }  // no block: nothing to split
+        return (0..<parts).map { k in
+            let range = (blocks.count * k / parts)..<(blocks.count * (k + 1) / parts)
+            return .sealedBlocks(path: segment.path, source: source, blocks: range, end: k == parts - 1 ? blocks.endSequence : nil)
+        }
     }
 
     /// Checks in-memory JSON events (one per element, no newline needed),
@@ -177,6 +202,8 @@ struct ScanParticipant: ~Copyable {
     private let names: [String]
     private let filter: RecordFilter
     private var spans: [SegmentSpan] = []
+    /// Reads this thread's ranges of sealed blocks, one buffer for all of them (made at the first).
+    private var blockReader: SealedBlockReader?
 
     init?(coordinator: ScanCoordinator, filter: RecordFilter, names: [String], maxExamples: Int) {
         guard let worker = BatchWorker(filter: filter, sources: names, maxExamples: maxExamples) else { return nil }
@@ -260,6 +287,24 @@ struct ScanParticipant: ~Copyable {
                 end = try StoreReader.forEach(segmentFile: path, filter, body)
             }
             spans.append(SegmentSpan(source: source, segment: Self.segment(path), end: end))
+        case .sealedBlocks(let path, let source, let blocks, let end):
+            let filter = self.filter
+            let reader: SealedBlockReader
+            if let blockReader {
+                reader = blockReader
+            } else {
+                do {
+                    reader = try SealedBlockReader()
+                } catch {
+                    throw TelemetryError(.outOfMemory, path: path, "cannot allocate the LZ4 decompressor: \(error)")
+                }
+                blockReader = reader
+            }
+            try readStore(path, source: source) { (body: (RecordView) throws -> Bool) throws in
+                _ = try reader.forEach(sealedSegmentFile: path, blocks: blocks, filter, body)
+            }
+            // One span per segment: the unit holding its last block speaks for it.
+            if let end { spans.append(SegmentSpan(source: source, segment: Self.segment(path), end: end)) }
         case .lines(let path, let source, let gzip):
             do throws(InputError) {
                 let bytes: any ByteSource = gzip ? try GzipByteSource(path: path) : try FileByteSource(path: path)

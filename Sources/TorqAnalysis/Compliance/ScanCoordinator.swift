@@ -105,6 +105,10 @@ final class ScanCoordinator: Sendable {
 enum ScanUnit: Sendable {
     /// One segment file of a store (or given alone).
     case segment(path: String, source: Int)
+    /// Blocks `blocks` of a sealed segment of a store, split so that several
+    /// threads read one large segment; the unit holding its last block has
+    /// the segment's `end` (the others nil), for the contiguity check.
+    case sealedBlocks(path: String, source: Int, blocks: Range<Int>, end: UInt64?)
     /// A JSONL file, plain (`gzip` false) or gzip-compressed.
     case lines(path: String, source: Int, gzip: Bool)
 }

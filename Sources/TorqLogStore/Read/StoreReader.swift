@@ -61,6 +61,20 @@ public final class StoreReader {
         return completed ? reader.lastEnd : nil
     }
 
+    /// How many blocks the sealed segment file `path` has, which a scan may
+    /// read on different threads with ``SealedBlockReader``, and its end
+    /// sequence. Reading it checks the segment's whole index (every block
+    /// entry and run page), as a full read of the segment does.
+    package static func sealedBlocks(segmentFile path: String) throws -> (count: Int, endSequence: UInt64) {
+        let name = String(path.split(separator: "/").last ?? "")
+        guard let base = SegmentName.parseSealed(name) else {
+            throw StoreError(.invalidArgument, path: path, "not a sealed segment file name (20 digits followed by .lz4)")
+        }
+        let s = try SealedSegment(path: path, base: base)
+        try s.checkWholeIndex()
+        return (s.blockCount, s.endSequence)
+    }
+
     private init(directory: StoreDirectory, only name: String) throws {
         self.directory = directory
         self.lastBase = try directory.segments().last?.base

@@ -117,6 +117,42 @@ struct ScannerTests {
         }
     }
 
+    @Test("one large sealed segment of many blocks is split among the threads: the same report; a damaged block is still found")
+    func splitSegment() throws {
+        let dir = TemporaryDirectory("split")
+        let expected = Expected(copies: 6)
+        let store = StoreDirectory(dir.file("store"))
+        var options = LogWriter.Options(segmentSize: 64 << 20, durability: .never)
+        options.sealLayout = SealLayout(groupBytes: 16 << 10, runBlockMinimum: 8, runBlockBytes: 8 << 10, sharedBlockBytes: 4 << 10, runPageBytes: 1024)
+        let writer = try LogWriter(directory: store, options: options)
+        var batch = RecordBatch()
+        for line in expected.lines {
+            let object = foundationObject(line)
+            try batch.append(payload: Array(line.utf8), runKey: object?["run_id"] as? String, type: object?["event_type"] as? String, time: nil)
+        }
+        _ = try writer.append(&batch)
+        try writer.sealAll()
+        try writer.close()
+        let sealed = try #require(try StoreReader(directory: store).segments.first { $0.kind == .sealed })
+        let blocks = try StoreReader.sealedBlocks(segmentFile: sealed.path)
+        #expect(blocks.count >= 8, "\(blocks.count) blocks")
+        let one = try ComplianceScanner(threads: 1).scan([.store(store.path)])
+        Self.check(one, expected)
+        for threads in [2, 3, 8] {
+            #expect(try ComplianceScanner(threads: threads).scan([.store(store.path)]).json() == one.json())
+        }
+        // A byte flipped in the middle of the file: the split scan reports it, naming the segment.
+        var bytes = try #require(FileManager.default.contents(atPath: sealed.path))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: sealed.path))
+        #expect(throws: TelemetryError.self) { try ComplianceScanner(threads: 3).scan([.store(store.path)]) }
+        do {
+            _ = try ComplianceScanner(threads: 3).scan([.store(store.path)])
+        } catch {
+            #expect("\(error)".contains(String(sealed.path.split(separator: "/").last ?? "")), "\(error)")
+        }
+    }
+
     @Test("a store of sealed and WAL segments, whole or segment by segment")
     func store() throws {
         let dir = TemporaryDirectory("store")
