@@ -35,6 +35,8 @@ public final class LogWriter: Sendable {
         var active: OwnedFile
         var activeBase: UInt64
         var activeSize: Int64
+        /// Offset up to which writeback of the active segment has been started.
+        var writebackStarted: Int64 = 0
         var nextSequence: UInt64
         var closed = false
         /// Whether the failed writer has cut its segment back.
@@ -119,7 +121,7 @@ public final class LogWriter: Sendable {
         if let sealer {
             for closed in recovered.closedSegments { sealer.enqueue(closed) }
         }
-        syncer?.start({ [weak self] in
+        syncer?.start { [weak self] in
             guard let self else { return false }
             do {
                 try self.sync()
@@ -128,7 +130,7 @@ public final class LogWriter: Sendable {
                 // The writer has failed: `failure`, `onFailure` and every later call report it.
                 return false
             }
-        }, between: { [weak self] in self?.startWriteback() })
+        }
     }
 
     deinit {
@@ -230,6 +232,13 @@ public final class LogWriter: Sendable {
             let position = DurablePosition(segment: s.activeBase, offset: size, sequence: s.nextSequence)
             tip.withLock { $0.position = position }
             i = j
+            // Start writing dirty pages back every few MiB (not a durability
+            // barrier): the next fdatasync, at the interval or at rollover,
+            // then finds little left to write instead of stalling appenders.
+            if options.durability != .never, size - s.writebackStarted >= Self.writebackChunk {
+                _ = tq_start_writeback(s.active.fd, s.writebackStarted, size - s.writebackStarted)
+                s.writebackStarted = size
+            }
         }
     }
 
@@ -329,6 +338,7 @@ public final class LogWriter: Sendable {
         s.active = file
         s.activeBase = base
         s.activeSize = Int64(SegmentHeader.size)
+        s.writebackStarted = 0
         let start = DurablePosition(segment: base, offset: Int64(SegmentHeader.size), sequence: base)
         tip.withLock { $0 = Tip(file: file, position: start) }
         durability.withLock { d in if d.position < start { d.position = start } }
@@ -339,27 +349,6 @@ public final class LogWriter: Sendable {
 
     /// Bytes appended between two writeback starts.
     static let writebackChunk: Int64 = 1 << 20
-
-    /// Where writeback of the active segment was last started: its base and offset.
-    private let writeback = Mutex<(segment: UInt64, offset: Int64)>((0, 0))
-
-    /// Starts writing back what was appended since the last call, once it is
-    /// at least ``writebackChunk`` (not a durability barrier): the next
-    /// `fdatasync`, at the interval or at rollover, then finds little left to
-    /// write. The syncer calls it between syncs (`--fsync batch`), so that
-    /// the appending thread never pays for it. It is a hint: its failure
-    /// changes nothing (the `fdatasync` that follows reports any I/O error),
-    /// and one that reaches a segment just closed starts nothing that matters.
-    private func startWriteback() {
-        let t = tip.withLock { $0 }
-        writeback.withLock { w in
-            if w.segment != t.position.segment { w = (t.position.segment, 0) }
-            let size = t.position.offset
-            guard size - w.offset >= Self.writebackChunk else { return }
-            _ = tq_start_writeback(t.file.fd, w.offset, size - w.offset)
-            w.offset = size
-        }
-    }
 
     /// Seals every closed WAL segment and, when it holds records, the active
     /// one too (after rolling over to a new, empty active segment). Waits
