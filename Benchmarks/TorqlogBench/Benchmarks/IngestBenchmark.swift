@@ -101,31 +101,25 @@ enum IngestBenchmark: Benchmark {
                                                                               ("in the store", try storedRecords(noSealStore))])
                 context.remove(noSealStore)
 
-                // torqlog, in process, without any fdatasync or sealing.
-                context.settle()
-                let noSyncStore = context.newPath("ingest-torqlog-nosync")
-                let (noSync, noSyncCost) = try measured {
-                    try TorqlogIngest.inProcess(input: w.path, store: noSyncStore, durability: .never, segmentSize: 1 << 30,
-                                                seal: false, latency: noSyncLatency)
-                }
-                noSyncRuns.add(noSyncCost)
-                try context.requireAgreement("ingest, torqlog (fsync never)", [("generated", w.events), ("ingested", noSync.summary.events),
-                                                                               ("in the store", try storedRecords(noSyncStore))])
-                context.remove(noSyncStore)
-
-                // The same, pinned to one core: the scaling row.
-                context.settle()
-                let oneCoreStore = context.newPath("ingest-torqlog-1core")
-                let (oneCore, oneCoreCost) = try CPUAffinity.pinned(toCores: 1) {
-                    try measured {
-                        try TorqlogIngest.inProcess(input: w.path, store: oneCoreStore, durability: .never, segmentSize: 1 << 30,
-                                                    seal: false, latency: oneCoreLatency)
+                // torqlog, in process, without any fdatasync or sealing: on every core, then pinned to one
+                // (the scaling row). The same run each time, checked the same way.
+                func engineOnly(cores: Int?, _ label: String, _ latency: Box<LatencyRecorder>) throws -> RunCost {
+                    context.settle()
+                    let path = context.newPath("ingest-torqlog-nosync")
+                    let run = {
+                        try measured {
+                            try TorqlogIngest.inProcess(input: w.path, store: path, durability: .never, segmentSize: 1 << 30,
+                                                        seal: false, latency: latency)
+                        }
                     }
+                    let (outcome, cost) = try cores.map { try CPUAffinity.pinned(toCores: $0, run) } ?? run()
+                    try context.requireAgreement("ingest, torqlog (\(label))", [("generated", w.events), ("ingested", outcome.summary.events),
+                                                                               ("in the store", try storedRecords(path))])
+                    context.remove(path)
+                    return cost
                 }
-                oneCoreRuns.add(oneCoreCost)
-                try context.requireAgreement("ingest, torqlog (1 core)", [("generated", w.events), ("ingested", oneCore.summary.events),
-                                                                          ("in the store", try storedRecords(oneCoreStore))])
-                context.remove(oneCoreStore)
+                noSyncRuns.add(try engineOnly(cores: nil, "fsync never", noSyncLatency))
+                oneCoreRuns.add(try engineOnly(cores: 1, "fsync never, 1 core", oneCoreLatency))
 
                 // The raw copy: the disk's limit for these bytes.
                 context.settle()
