@@ -23,11 +23,7 @@ package final class SealedBlockReader {
     /// ``StoreReader/sealedBlocks(segmentFile:)``. Returns false when `body` stopped.
     package func forEach(sealedSegmentFile path: String, blocks: Range<Int>, _ filter: RecordFilter,
                          _ body: (RecordView) throws -> Bool) throws -> Bool {
-        let name = String(path.split(separator: "/").last ?? "")
-        guard let base = SegmentName.parseSealed(name) else {
-            throw StoreError(.invalidArgument, path: path, "not a sealed segment file name (20 digits followed by .lz4)")
-        }
-        let s = try SealedSegment(path: path, base: base)
+        let s = try SealedSegment(path: path)
         guard blocks.lowerBound >= 0, blocks.upperBound <= s.blockCount else {
             throw StoreError(.invalidArgument, path: path, "blocks \(blocks) of a segment of \(s.blockCount)")
         }

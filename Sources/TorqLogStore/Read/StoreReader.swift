@@ -66,11 +66,7 @@ public final class StoreReader {
     /// sequence. Reading it checks the segment's whole index (every block
     /// entry and run page), as a full read of the segment does.
     package static func sealedBlocks(segmentFile path: String) throws -> (count: Int, endSequence: UInt64) {
-        let name = String(path.split(separator: "/").last ?? "")
-        guard let base = SegmentName.parseSealed(name) else {
-            throw StoreError(.invalidArgument, path: path, "not a sealed segment file name (20 digits followed by .lz4)")
-        }
-        let s = try SealedSegment(path: path, base: base)
+        let s = try SealedSegment(path: path)
         try s.checkWholeIndex()
         return (s.blockCount, s.endSequence)
     }

@@ -32,6 +32,15 @@ final class SealedSegment {
     var blockCount: Int { index.blockCount }
     var groups: [SealedGroup] { index.groups }
 
+    /// The sealed segment file `path`, its base sequence read from its name.
+    convenience init(path: String) throws {
+        let name = String(path.split(separator: "/").last ?? "")
+        guard let base = SegmentName.parseSealed(name) else {
+            throw StoreError(.invalidArgument, path: path, "not a sealed segment file name (20 digits followed by .lz4)")
+        }
+        try self.init(path: path, base: base)
+    }
+
     /// Opens `path`: reads the 48-byte trailer and the index head it points to, checks both.
     init(path: String, base: UInt64) throws {
         let file = try OwnedFile.open(path, flags: O_RDONLY)

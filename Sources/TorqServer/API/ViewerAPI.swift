@@ -79,13 +79,16 @@ struct ViewerAPI: Sendable {
         }
     }
 
+    /// The time parameter `name` in nanoseconds: `.some(nil)` when absent, nil when not RFC 3339.
+    private static func time(_ parameters: [String: String], _ name: String) -> Int64?? {
+        guard let text = parameters[name] else { return .some(nil) }
+        guard let t = RFC3339.parseNanoseconds(text) else { return nil }
+        return .some(t)
+    }
+
     private func runs(_ parameters: [String: String]) async throws -> Response {
         var query = RunQuery()
-        func time(_ name: String) -> Int64?? {
-            guard let text = parameters[name] else { return .some(nil) }
-            guard let t = RFC3339.parseNanoseconds(text) else { return nil }
-            return .some(t)
-        }
+        func time(_ name: String) -> Int64?? { Self.time(parameters, name) }
         func text(_ name: String) -> String? { parameters[name] }  // the query is decoded already
         if let limit = parameters["limit"] {
             guard let n = Int(limit), n >= 1 else { return ReceiverResponder.plain(.badRequest, "limit must be a positive integer") }
@@ -199,14 +202,10 @@ struct ViewerAPI: Sendable {
             }
             count = n
         }
-        var bounds: [String: Int64] = [:]
-        for name in ["since", "until"] {
-            guard let text = parameters[name] else { continue }
-            guard let t = RFC3339.parseNanoseconds(text) else { return ReceiverResponder.plain(.badRequest, "\(name) must be an RFC 3339 time") }
-            bounds[name] = t
-        }
+        guard let since = Self.time(parameters, "since") else { return ReceiverResponder.plain(.badRequest, "since must be an RFC 3339 time") }
+        guard let until = Self.time(parameters, "until") else { return ReceiverResponder.plain(.badRequest, "until must be an RFC 3339 time") }
         let store = self.store
-        let (since, until, limit) = (bounds["since"], bounds["until"], count)
+        let limit = count
         let body: String = try await NIOThreadPool.singleton.runIfActive {
             let timeline = try RunIndex.timeline(store)
             let (width, buckets) = timeline.buckets(count: limit, since: since, until: until)
