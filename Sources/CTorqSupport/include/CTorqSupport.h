@@ -13,6 +13,11 @@ extern "C" {
 /// Uses the SSE4.2 `crc32` instruction when the CPU has it, a table otherwise.
 uint32_t tq_crc32c_extend(uint32_t crc, const void *data, size_t length);
 
+/// `tq_crc32c_extend` by a given method, for tests: 0 the slicing-by-8 table,
+/// 1 the SSE4.2 instruction on one stream, 2 on three streams at once (buffers
+/// of 384 bytes or more; what `tq_crc32c_extend` uses). Without SSE4.2, the table.
+uint32_t tq_crc32c_extend_using(int method, uint32_t crc, const void *data, size_t length);
+
 /// Whether `tq_crc32c_extend` runs on the hardware instruction.
 int tq_crc32c_is_hardware(void);
 
@@ -22,8 +27,20 @@ int tq_crc32c_is_hardware(void);
 /// `fdatasync` has little left to do. Returns 0, or -1 with errno set.
 int tq_start_writeback(int fd, int64_t offset, int64_t length);
 
-/// Whether `needle` occurs in `haystack` (glibc's two-way `memmem`).
+/// The offset of the first `needle` in `haystack`, or -1: a SIMD filter on
+/// two of the needle's bytes (AVX2 or SSE2), then memcmp; glibc's `memmem`
+/// for needles under 4 bytes and off x86-64. An empty needle is found at 0.
+ptrdiff_t tq_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+/// Whether `needle` occurs in `haystack` (`tq_find` ≥ 0).
 int tq_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+/// `tq_find` by a given method, for tests: 0 glibc's `memmem`, 1 SSE2,
+/// 2 AVX2 (only where `tq_find_best_method()` returns 2).
+ptrdiff_t tq_find_using(int method, const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+/// The method `tq_find` uses on this CPU: 2 AVX2, 1 SSE2, 0 `memmem`.
+int tq_find_best_method(void);
 
 /// Names the calling thread (`pthread_setname_np`; Linux keeps the first 15
 /// bytes). Returns 0, or an error number.

@@ -1,3 +1,4 @@
+import CTorqSupport
 import Testing
 import TorqTestSupport
 @testable import TorqLogStore
@@ -9,6 +10,27 @@ import TorqTestSupport
         // 32 zero bytes: RFC 3720 B.4 test vector.
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
         #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+    }
+
+    @Test("the three-stream CRC-32C and the one-stream one agree with the table, at every length and offset around the block sizes")
+    func crc32cMethodsAgree() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let bytes = (0..<40_000).map { _ in UInt8(truncatingIfNeeded: next()) }
+        // Below, at and above 3 × 128 and 3 × 2048, plus random ones.
+        var lengths = Array(0..<70) + Array(370..<400) + Array(6130..<6160) + [12_288, 12_289, 30_000, 39_990]
+        lengths += (0..<200).map { _ in Int(next() % 39_000) }
+        bytes.withUnsafeBytes { raw in
+            for length in lengths {
+                let offset = Int(next() % 9)
+                let start = UInt32(truncatingIfNeeded: next())
+                let p = raw.baseAddress! + offset
+                let table = tq_crc32c_extend_using(0, start, p, length)
+                #expect(tq_crc32c_extend_using(1, start, p, length) == table, "one stream, \(length) bytes at +\(offset)")
+                #expect(tq_crc32c_extend_using(2, start, p, length) == table, "three streams, \(length) bytes at +\(offset)")
+                #expect(tq_crc32c_extend(start, p, length) == table)
+            }
+        }
     }
 
     @Test func crcIsIncremental() {
