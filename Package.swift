@@ -65,7 +65,7 @@ let package = Package(
             dependencies: ["TorqJSON", "CSimdJSON", .product(name: "SystemPackage", package: "swift-system")]
         ),
         // The PII filter: detectors and byte-exact redaction inside JSON.
-        .target(name: "TorqPrivacy", dependencies: ["TorqJSON"]),
+        .target(name: "TorqPrivacy", dependencies: ["TorqJSON", "CTorqSupport"]),
         // The collector, its sinks (store, JSONL, memory) and queries.
         .target(
             name: "TorqCollector",

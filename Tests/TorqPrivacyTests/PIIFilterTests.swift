@@ -3,6 +3,8 @@ import Foundation
 import Testing
 import TorqTestSupport
 @testable import TorqPrivacy
+import TorqEvents
+import TorqJSON
 import TorqTelemetry
 
 /// One text to redact and what it must become on its own.
@@ -436,5 +438,67 @@ struct PIIFilterTests {
             }
         }
         #expect(changed > 100, "the generator must produce PII often")
+    }
+}
+
+@Suite("PII filter: the member search on written JSON")
+struct WrittenJSONTests {
+    /// A random attribute tree whose keys include the sanitized names, near
+    /// misses, and names holding quotes, backslashes and `"query":` itself.
+    func randomValue(_ random: inout SplitMix64, depth: Int) -> TelemetryValue {
+        let texts = piiSamples.map(\.text) + ["plain", "", "say \"query\": \"a@b.com\"", "back\\slash \\\"q\\\" x@y.org", "line\none\ttab",
+                                              "{\"query\":\"555-867-5309\"}", "é 😀 jane@example.com"]
+        let keys = ["user_query", "query", "error_message", "user_feedback", "note", "x\"query", "query\\", "\\\"query\"", "queries",
+                    "\"query\":", "Query", "user_query2"]
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        switch random.next() % (depth >= 3 ? 3 : 6) {
+        case 0: return .string(pick(texts))
+        case 1: return .int(Int64(random.next() % 1000))
+        case 2: return random.next() % 2 == 0 ? .bool(true) : .null
+        case 3, 4:
+            var object: [String: TelemetryValue] = [:]
+            for _ in 0..<(random.next() % 4) { object[pick(keys)] = randomValue(&random, depth: depth + 1) }
+            return .object(object)
+        default:
+            return .array((0..<(random.next() % 4)).map { _ in randomValue(&random, depth: depth + 1) })
+        }
+    }
+
+    @Test("on events the telemetry encoder wrote, the member search redacts exactly what the whole walk redacts")
+    func sameAsTheWalk() throws {
+        var random = SplitMix64(seed: 11)
+        let filter = PIIFilter()
+        var changed = 0
+        for i in 0..<4_000 {
+            var attributes: [String: TelemetryValue] = [:]
+            for _ in 0..<(random.next() % 5) {
+                if case .object(let o) = randomValue(&random, depth: 1) { attributes.merge(o) { a, _ in a } }
+            }
+            let header = EventHeader(eventID: "e\(i)", timestamp: 1, sessionID: "s", runID: "r", attributes: attributes)
+            let event: AnyTelemetryEvent = i % 2 == 0
+                ? AnyTelemetryEvent(AgentRunEvent(header: header, agentName: "a", agentType: "t", status: .completed,
+                                                  userQuery: random.next() % 2 == 0 ? piiSamples[i % piiSamples.count].text : nil))!
+                : AnyTelemetryEvent(ToolExecutionEvent(header: header, toolName: "t", toolType: "api", status: .failed))!
+            var json: [UInt8] = []
+            event.encodeJSON(into: &json)
+            var walkCounts = RedactionCounts(), searchCounts = RedactionCounts()
+            let walked = try filter.redactJSONObject(json, counts: &walkCounts)
+            let searched = try json.withUnsafeBytes { try filter.redactWrittenJSONObject($0, counts: &searchCounts) }
+            #expect(searched == walked, "event \(i): \(String(decoding: json, as: UTF8.self))")
+            #expect(searchCounts == walkCounts)
+            if walked != nil { changed += 1 }
+        }
+        #expect(changed > 1_000 && changed < 3_900)  // both outcomes well exercised
+    }
+
+    @Test("a value found by the search that is not valid JSON is an error, not a silent pass")
+    func invalidValue() {
+        let filter = PIIFilter()
+        for bad in [#"{"query":"unterminated}"#, #"{"a":1,"query":{"b":[1,2}"#, #"{"query":"#] {
+            var counts = RedactionCounts()
+            #expect(throws: JSONRedactionError.self, "\(bad)") {
+                _ = try Array(bad.utf8).withUnsafeBytes { try filter.redactWrittenJSONObject($0, counts: &counts) }
+            }
+        }
     }
 }

@@ -23,6 +23,9 @@ public struct PIIFilter: Sendable {
     public let configuration: PIIFilteringConfiguration
     private let scanner: PIIScanner
     private let redactor: JSONRedactor
+    /// Whether ``redactWrittenJSONObject(_:counts:)`` may search for members:
+    /// not every string is in scope, and no field name holds a byte a writer escapes.
+    private let searchesMembers: Bool
 
     /// A filter for `configuration` (`PIIFilter()`, from TorqCollector: the
     /// telemetry schema's free-text fields, every kind).
@@ -31,6 +34,8 @@ public struct PIIFilter: Sendable {
         self.scanner = PIIScanner(kinds: PIIKindSet(configuration.kinds))
         self.redactor = JSONRedactor(scanner: scanner, fields: configuration.sanitizeFields.sorted().map { Array($0.utf8) },
                                      allStrings: configuration.allStringValues)
+        self.searchesMembers = !configuration.allStringValues
+            && configuration.sanitizeFields.allSatisfy { name in !name.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
     }
 
     /// Whether this filter can change anything (enabled, with at least one kind).
@@ -83,6 +88,23 @@ public struct PIIFilter: Sendable {
     public func redactJSONObject(_ line: UnsafeRawBufferPointer, counts: inout RedactionCounts) throws(JSONRedactionError) -> [UInt8]? {
         guard active else { return nil }
         return try redactor.redact(line, counts: &counts)
+    }
+
+    /// ``redactJSONObject(_:counts:)`` for an object as a compact JSON writer
+    /// writes it (TorqJSON's `JSONWriter`, the telemetry encoder): no space
+    /// between a key and its colon, and only quotes, backslashes and control
+    /// characters escaped. Same result, found faster: instead of walking the
+    /// whole object it searches for each field's `"name":` and walks only
+    /// those values, so an event without a sanitized field costs one byte
+    /// search per field name. Every string value (`allStringValues`), or a
+    /// field name holding a byte such a writer escapes, takes the whole walk.
+    ///
+    /// - Throws: ``JSONRedactionError`` when a value found is not valid JSON;
+    ///   the rest of the object is not validated.
+    package func redactWrittenJSONObject(_ object: UnsafeRawBufferPointer, counts: inout RedactionCounts) throws(JSONRedactionError) -> [UInt8]? {
+        guard active else { return nil }
+        if searchesMembers { return try redactor.redactMembers(object, counts: &counts) }
+        return try redactor.redact(object, counts: &counts)
     }
 
     /// ``redactJSONObject(_:counts:)`` for bytes in an array.

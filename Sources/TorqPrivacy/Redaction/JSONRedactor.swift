@@ -1,6 +1,10 @@
 // Longer than most files here: one hand-written JSON walker (strings,
 // escapes, nesting, the sanitized fields) whose states belong together.
+import CTorqSupport
 import TorqJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Redacts PII in the string values of one JSON object (one JSONL line),
 /// leaving every other byte as given: the engine of
 /// ``PIIFilter/redactJSONObject(_:counts:)``.
@@ -28,11 +32,15 @@ struct JSONRedactor {
     /// Bit k set: some field name is k bytes long (names of 64 bytes or more are not in the mask).
     let fieldLengths: UInt64
 
+    /// `"name":` for each field, as ``redactMembers(_:counts:)`` searches them.
+    let memberNeedles: [[UInt8]]
+
     init(scanner: PIIScanner, fields: [[UInt8]], allStrings: Bool) {
         self.scanner = scanner
         self.fields = fields
         self.allStrings = allStrings
         self.fieldLengths = fields.reduce(0) { $1.count < 64 ? $0 | (1 << UInt64($1.count)) : $0 }
+        memberNeedles = fields.map { [UInt8(ascii: "\"")] + $0 + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
     }
 
     /// The deepest nesting accepted (simdjson's default limit).
@@ -68,19 +76,78 @@ struct JSONRedactor {
         }
         let p = raw.assumingMemoryBound(to: UInt8.self)
         let n = input.count
+        let start = Self.skipSpace(p, 0, n)
+        guard start < n, p[start] == UInt8(ascii: "{") else {
+            throw JSONRedactionError(start < n ? "expected a JSON object, found \(Self.describe(p[start]))" : "empty input: expected a JSON object", at: start)
+        }
         var out = Output()
+        try walk(p, from: start, to: n, total: n, everything: allStrings, out: &out, counts: &counts)
+        guard out.bytes != nil else { return nil }
+        out.copy(p, upTo: n, total: n)
+        return out.bytes
+    }
+
+    /// The redacted object, or nil when nothing matched, for an object written
+    /// compactly (no space between a key and its colon) by a writer that
+    /// escapes only quotes, backslashes and control characters, as TorqJSON's
+    /// `JSONWriter` does; the caller makes sure no field name holds such a byte.
+    ///
+    /// It does not walk the object: it searches the bytes for each field's
+    /// `"name":` and walks only the values found, every string in them in
+    /// scope. In valid JSON an unescaped quote followed by `name":` opens a
+    /// member key (a string value is followed by `,`, `]` or `}`, and a quote
+    /// inside a string is escaped), so this finds exactly the members
+    /// ``redact(_:counts:)`` finds, at any depth, and redacts the same strings.
+    /// Only the values walked are validated.
+    func redactMembers(_ input: UnsafeRawBufferPointer, counts: inout RedactionCounts) throws(JSONRedactionError) -> [UInt8]? {
+        guard let raw = input.baseAddress, input.count > 0 else {
+            throw JSONRedactionError("empty input: expected a JSON object", at: 0)
+        }
+        let p = raw.assumingMemoryBound(to: UInt8.self)
+        let n = input.count
+        var spans: [Range<Int>] = []
+        for needle in memberNeedles {
+            var from = 0
+            while from < n, let found = needle.withUnsafeBytes({ k in Self.find(k, in: p, from: from, n) }) {
+                var backslashes = 0
+                while found - backslashes > 0 && p[found - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+                guard backslashes % 2 == 0 else {  // an escaped quote: inside a string
+                    from = found + 1
+                    continue
+                }
+                let value = found + needle.count
+                let end = try Self.valueEnd(p, at: value, n)
+                if end > value { spans.append(value..<end) }  // a number or literal holds no string
+                from = max(end, found + 1)
+            }
+        }
+        guard !spans.isEmpty else { return nil }
+        spans.sort { $0.lowerBound < $1.lowerBound }
+        var out = Output()
+        var covered = 0
+        for span in spans where span.lowerBound >= covered {  // values nest or are apart: skip the nested
+            try walk(p, from: span.lowerBound, to: span.upperBound, total: n, everything: true, out: &out, counts: &counts)
+            covered = span.upperBound
+        }
+        guard out.bytes != nil else { return nil }
+        out.copy(p, upTo: n, total: n)
+        return out.bytes
+    }
+
+    /// Walks the one JSON value in `start ..< n` (validating it), redacting the
+    /// strings in scope into `out` (offsets are of the whole input, `total` bytes):
+    /// every string when `everything`, else those of the members named in `fields`.
+    private func walk(_ p: UnsafePointer<UInt8>, from start: Int, to n: Int, total: Int, everything: Bool,
+                      out: inout Output, counts: inout RedactionCounts) throws(JSONRedactionError) {
         // Bit d of the stack: the container at depth d + 1 is an object.
         var objects = SIMD16<UInt64>(repeating: 0)
         var depth = 0
         // Whether the innermost open container is an object.
         var inObject = false
         // Containers deeper than this are in scope.
-        var scopeFrom = allStrings ? 0 : Int.max
-        var valueInScope = allStrings
-        var pos = Self.skipSpace(p, 0, n)
-        guard pos < n, p[pos] == UInt8(ascii: "{") else {
-            throw JSONRedactionError(pos < n ? "expected a JSON object, found \(Self.describe(p[pos]))" : "empty input: expected a JSON object", at: pos)
-        }
+        var scopeFrom = everything ? 0 : Int.max
+        var valueInScope = everything
+        var pos = start
         var state = State.value
 
         func push(_ isObject: Bool, at pos: Int) throws(JSONRedactionError) {
@@ -95,7 +162,7 @@ struct JSONRedactor {
         func pop() {
             depth -= 1
             if depth > 0 { inObject = objects[(depth - 1) >> 6] & (1 << UInt64((depth - 1) & 63)) != 0 }
-            if !allStrings && depth == scopeFrom { scopeFrom = .max }
+            if !everything && depth == scopeFrom { scopeFrom = .max }
         }
 
         loop: while true {
@@ -115,7 +182,7 @@ struct JSONRedactor {
                 case UInt8(ascii: "\""):
                     let (end, escaped) = try Self.scanString(p, at: pos, n)
                     if valueInScope && end > pos + 1 {
-                        redactString(p, n, from: pos + 1, to: end, escaped: escaped, out: &out, counts: &counts)
+                        redactString(p, total, from: pos + 1, to: end, escaped: escaped, out: &out, counts: &counts)
                     }
                     pos = end + 1
                     state = .afterValue
@@ -171,7 +238,7 @@ struct JSONRedactor {
                 pos = Self.skipSpace(p, pos, n)
                 if depth == 0 {
                     guard pos == n else {
-                        throw JSONRedactionError("unexpected \(Self.describe(p[pos])) after the object", at: pos)
+                        throw JSONRedactionError("unexpected \(Self.describe(p[pos])) after the \(n == total ? "object" : "value")", at: pos)
                     }
                     break loop
                 }
@@ -197,9 +264,59 @@ struct JSONRedactor {
                 }
             }
         }
-        guard out.bytes != nil else { return nil }
-        out.copy(p, upTo: n, total: n)
-        return out.bytes
+    }
+
+    // MARK: - Member search
+
+    /// The offset of the first `needle` in `from ..< n`, if any.
+    private static func find(_ needle: UnsafeRawBufferPointer, in p: UnsafePointer<UInt8>, from: Int, _ n: Int) -> Int? {
+        let offset = tq_find(p + from, n - from, needle.baseAddress, needle.count)
+        return offset < 0 ? nil : from + offset
+    }
+
+    /// The end of the value starting at `v` of a valid, compact object: past
+    /// the closing quote of a string, past the bracket closing an object or
+    /// array; `v` itself for a number or literal (which holds no string).
+    /// Throws for a value that does not end (the input was not valid JSON).
+    private static func valueEnd(_ p: UnsafePointer<UInt8>, at v: Int, _ n: Int) throws(JSONRedactionError) -> Int {
+        guard v < n else { throw JSONRedactionError("unexpected end of input: expected a value", at: v) }
+        switch p[v] {
+        case UInt8(ascii: "\""):
+            return try stringEnd(p, at: v, n) + 1
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var i = v
+            while i < n {
+                switch p[i] {
+                case UInt8(ascii: "\""):
+                    i = try stringEnd(p, at: i, n)
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return i + 1 }
+                default:
+                    break
+                }
+                i += 1
+            }
+            throw JSONRedactionError("unexpected end of input inside a value", at: n)
+        default:
+            return v
+        }
+    }
+
+    /// The offset of the quote closing the string opened at `q`.
+    private static func stringEnd(_ p: UnsafePointer<UInt8>, at q: Int, _ n: Int) throws(JSONRedactionError) -> Int {
+        var i = q + 1
+        while i < n, let found = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) {
+            let at = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(found))
+            var backslashes = 0
+            while p[at - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return at }
+            i = at + 1
+        }
+        throw JSONRedactionError("unterminated string", at: q)
     }
 
     // MARK: - Scope
