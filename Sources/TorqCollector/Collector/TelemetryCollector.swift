@@ -1,11 +1,11 @@
 import Histogram
 import Logging
 import Synchronization
+import TorqEvents
 import TorqLogStore
+import TorqPrivacy
 #if canImport(Glibc)
 import Glibc
-import TorqEvents
-import TorqPrivacy
 #endif
 
 /// Collects telemetry events from agent code and writes them, in batches, to
@@ -266,7 +266,7 @@ public final class TelemetryCollector: Sendable {
         func run() {
             var taken: [AnyTelemetryEvent] = []
             taken.reserveCapacity(min(configuration.queueCapacity, 1 << 14))
-            var encoder = BatchEncoder(filter: filter)
+            var pipeline = EncodePipeline(filter: filter, width: ParallelWidth.available(), logger: configuration.logger)
             let timeoutNanos = Self.nanoseconds(configuration.flushInterval)
             var closing = false
             while true {
@@ -277,25 +277,22 @@ public final class TelemetryCollector: Sendable {
                     continue
                 }
                 progress.record.withLock { $0.inFlight = taken.count }
-                var index = 0
-                let batchSize = configuration.batchSize
-                while index < taken.count {
-                    let end = min(index + batchSize, taken.count)
-                    var unwritable = 0
-                    for i in index..<end {
-                        if !encoder.add(&taken[i], to: sink) { unwritable += 1 }
+                taken.withUnsafeMutableBufferPointer { events in
+                    pipeline.encode(events, batchSize: configuration.batchSize) { chunk in
+                        let (refused, refusedBytes) = sink.add(encoded: &chunk.batch)
+                        let unwritable = chunk.unwritable + refused
+                        let redactions = chunk.redactions
+                        progress.record.withLock(notify: .all) { f in
+                            f.sinkDropped += unwritable
+                            f.inFlight -= unwritable
+                            f.redactions += redactions
+                        }
+                        write(bytes: chunk.bytes - refusedBytes, closing: closing)
                     }
-                    let redactions = encoder.takeRedactions()
-                    progress.record.withLock(notify: .all) { f in
-                        f.sinkDropped += unwritable
-                        f.inFlight -= unwritable
-                        f.redactions += redactions
-                    }
-                    write(bytes: encoder.takeBytes(), closing: closing)
-                    index = end
                 }
                 taken.removeAll(keepingCapacity: true)
             }
+            pipeline.stop()
             closeSink()
             progress.record.withLock(notify: .all) { $0.finished = true }
         }

@@ -17,7 +17,7 @@ import TorqServerLink
 /// writes through that server instead (``ServedStore``): each commit returns
 /// once the server has made the batch durable, so nothing is unacknowledged
 /// between commits. Readers (`events(matching:)`) read the store directly.
-final class StoreSink: EventSink, @unchecked Sendable {
+final class StoreSink: RecordBatchSink, @unchecked Sendable {
     // @unchecked: `writer`, `served`, `batch` and `resumeAfter` belong to the
     // flusher thread; `unacknowledged` is behind a Mutex (the sync thread trims it).
     private let directory: StoreDirectory
@@ -94,6 +94,15 @@ final class StoreSink: EventSink, @unchecked Sendable {
             } else {
                 try batch.append(payload: json, runKey: nil, type: UnsafeRawBufferPointer(t), time: time)
             }
+        }
+    }
+
+    func add(records: inout RecordBatch) {
+        if batch.isEmpty {
+            swap(&batch, &records)
+        } else {
+            batch.append(contentsOf: records)
+            records.removeAll()
         }
     }
 

@@ -62,6 +62,29 @@ public struct RecordBatch: Sendable {
         }
     }
 
+    /// Calls `body` with each record as it was added, in order: its payload,
+    /// its run key and type tag (nil when not given, or too long to be
+    /// stored) and its time (nil when not given).
+    package func forEachRecord(
+        _ body: (_ payload: UnsafeRawBufferPointer, _ runKey: UnsafeRawBufferPointer?, _ type: UnsafeRawBufferPointer?, _ time: Int64?) throws -> Void
+    ) rethrows {
+        try bytes.withUnsafeBytes { raw in
+            for start in frameStarts {
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self)))
+                let run = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 12, as: UInt16.self)))
+                let type = Int(raw.load(fromByteOffset: start + 14, as: UInt8.self))
+                let flags = FrameHeader.Flags(rawValue: raw.load(fromByteOffset: start + 15, as: UInt8.self))
+                let time = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 24, as: Int64.self))
+                let keys = start + FrameHeader.size
+                let from = keys + run + type
+                try body(UnsafeRawBufferPointer(rebasing: raw[from..<(from + length)]),
+                         flags.contains(.hasRun) ? UnsafeRawBufferPointer(rebasing: raw[keys..<(keys + run)]) : nil,
+                         flags.contains(.hasType) ? UnsafeRawBufferPointer(rebasing: raw[(keys + run)..<from]) : nil,
+                         flags.contains(.hasTime) ? time : nil)
+            }
+        }
+    }
+
     /// Drops the records numbered below `sequence` (of a stamped batch: the
     /// ones a failed writer had made durable), keeping the rest in order.
     public mutating func removeRecords(before sequence: UInt64) {
