@@ -74,16 +74,10 @@ enum CollectionBenchmark: Benchmark {
             for run in 0..<runs {
                 context.log("collection: repeat \(rep + 1)/\(context.repeats), run \(run + 1)/\(runs)")
 
-                // Untimed: one collector run first, so that every timed row starts from the same
-                // warm process (the baselines before it return their memory to the system, and the
-                // first row after them paid for faulting it back in: about twice the CPU of the others).
-                var warmup = LatencyRecorder(operation: "warm-up")
-                _ = try runTorqlog(.memory(capacity: n), policy: .wait, halves: halves, latency: &warmup)
-
                 // torqlog, overflow wait.
                 context.settle()
                 let store = context.newPath("collection-torqlog")
-                let (stats, cost) = try runTorqlog(.store(directory: store), policy: .wait, halves: halves, latency: &latencies[0])
+                let (stats, cost) = try runTorqlog(context, .store(directory: store), policy: .wait, halves: halves, latency: &latencies[0])
                 samples[0].add(cost)
                 waitStats = stats
                 try context.requireAgreement("collection, torqlog (wait)", [
@@ -95,7 +89,7 @@ enum CollectionBenchmark: Benchmark {
                 // torqlog, overflow dropNewest.
                 context.settle()
                 let dropStore = context.newPath("collection-torqlog-drop")
-                let (dropStats, dropCost) = try runTorqlog(.store(directory: dropStore), policy: .dropNewest, halves: halves,
+                let (dropStats, dropCost) = try runTorqlog(context, .store(directory: dropStore), policy: .dropNewest, halves: halves,
                                                            latency: &latencies[1])
                 samples[1].add(dropCost)
                 try context.requireAgreement("collection, torqlog (dropNewest) calls", [("recorded", n), ("counted", dropStats.eventsRecorded)])
@@ -110,7 +104,7 @@ enum CollectionBenchmark: Benchmark {
                 // torqlog, overflow wait, PII filtering off.
                 context.settle()
                 let plainStore = context.newPath("collection-torqlog-nopii")
-                let (plainStats, plainCost) = try runTorqlog(.store(directory: plainStore), policy: .wait, piiFiltering: false,
+                let (plainStats, plainCost) = try runTorqlog(context, .store(directory: plainStore), policy: .wait, piiFiltering: false,
                                                              halves: halves, latency: &latencies[5])
                 samples[5].add(plainCost)
                 try context.requireAgreement("collection, torqlog (wait, no PII filtering)", [
@@ -121,7 +115,7 @@ enum CollectionBenchmark: Benchmark {
 
                 // torqlog, memory storage.
                 context.settle()
-                let (memoryStats, memoryCost) = try runTorqlog(.memory(capacity: n), policy: .wait, halves: halves, latency: &latencies[2])
+                let (memoryStats, memoryCost) = try runTorqlog(context, .memory(capacity: n), policy: .wait, halves: halves, latency: &latencies[2])
                 samples[2].add(memoryCost)
                 try context.requireAgreement("collection, torqlog (memory)", [("recorded", n), ("collected", memoryStats.eventsCollected),
                                                                               ("recorded − dropped", n - memoryStats.totalDropped)])
@@ -196,7 +190,7 @@ enum CollectionBenchmark: Benchmark {
         }
         report.notes.append("record latency: each call timed with two CLOCK_MONOTONIC reads, whose own cost (~\(ClockOverhead.nanoseconds) ns here) "
             + "is included; under overflow wait a call also includes the time a producer is blocked on a full queue")
-        report.notes.append("each run starts with an untimed collector run (memory storage), and every timed row with sync(2): no row pays for the memory or the dirty pages another left")
+        report.notes.append("every timed torqlog row starts with sync(2) and an untimed twin of itself: no row pays for the dirty pages another left, nor for memory the VM host took back while it sat free")
         report.notes.append("torqlog filters PII (the default: user_query, query, error_message) on its flusher thread; the baselines do not; "
             + "MB/s counts the events' JSON as torqlog encodes it")
         report.notes.append("durability at the end: torqlog fdatasyncs at shutdown (and every 100 ms); sqlite WAL + synchronous=NORMAL commits without fsync, "
@@ -206,8 +200,29 @@ enum CollectionBenchmark: Benchmark {
     }
 
     /// One torqlog run: a new collector, two producers, shutdown. The collector is created before the timing starts.
-    private static func runTorqlog(_ storage: TelemetryStorage, policy: TelemetryConfiguration.OverflowPolicy, piiFiltering: Bool = true,
-                                   halves: [[AnyTelemetryEvent]], latency: inout LatencyRecorder) throws -> (CollectorStatistics, RunCost) {
+    ///
+    /// Right before it, an untimed twin of the run (the same configuration, into a
+    /// store of its own, removed at once), so that the timed run finds the memory and
+    /// the page cache it needs just freed. On this machine (a Firecracker VM whose
+    /// kernel reports free memory to the host, `page_reporting_order=11`), memory
+    /// left free for a few seconds costs about 3 µs per 4 KiB page to touch again
+    /// (a 20 GiB memset: 58 s of system time), and a row run cold after the others
+    /// measured 300–350 ms instead of 180–220 ms, at half again the CPU.
+    private static func runTorqlog(_ context: BenchContext, _ storage: TelemetryStorage, policy: TelemetryConfiguration.OverflowPolicy,
+                                   piiFiltering: Bool = true, halves: [[AnyTelemetryEvent]],
+                                   latency: inout LatencyRecorder) throws -> (CollectorStatistics, RunCost) {
+        var twinLatency = LatencyRecorder(operation: "untimed twin")
+        if case .store(let directory) = storage {
+            _ = try runOnce(.store(directory: directory + "-twin"), policy: policy, piiFiltering: piiFiltering, halves: halves, latency: &twinLatency)
+            context.remove(directory + "-twin")
+        } else {
+            _ = try runOnce(storage, policy: policy, piiFiltering: piiFiltering, halves: halves, latency: &twinLatency)
+        }
+        return try runOnce(storage, policy: policy, piiFiltering: piiFiltering, halves: halves, latency: &latency)
+    }
+
+    private static func runOnce(_ storage: TelemetryStorage, policy: TelemetryConfiguration.OverflowPolicy, piiFiltering: Bool,
+                                halves: [[AnyTelemetryEvent]], latency: inout LatencyRecorder) throws -> (CollectorStatistics, RunCost) {
         var configuration = TelemetryConfiguration(storage: storage)
         configuration.overflowPolicy = policy
         configuration.fsync = .defaultBatch
