@@ -5,12 +5,12 @@ import TorqPrivacy
 /// Turns queued events into framed records: stamps a missing `event_id`,
 /// encodes the JSON with the module's encoder, redacts personal data, and
 /// adds the record with its keys (run, type, time) to a ``RecordBatch``.
-/// Reuses one buffer, so encoding allocates nothing per event once warmed up.
+/// Encodes into the batch's own buffer, so encoding allocates nothing per
+/// event once the batch has grown.
 ///
 /// One encoder per thread: the flusher has one, and each ``EncodeWorker`` its own.
 struct BatchEncoder {
     private let filter: (any JSONRedacting)?
-    private var scratch: [UInt8] = []
     private var ids: SplitMix64
     private var bytes: Int64 = 0
     private var redactions = RedactionCounts()
@@ -19,45 +19,36 @@ struct BatchEncoder {
         self.filter = filter
         var seed = SystemRandomNumberGenerator()
         ids = SplitMix64(seed: seed.next())
-        scratch.reserveCapacity(4096)
     }
 
     /// Adds `event` to `batch`; false when the event cannot be stored at all
     /// (a record over the store's 16 MiB limit), which the caller counts as
-    /// dropped.
+    /// dropped. The event is encoded straight into the batch's buffer.
     mutating func add(_ event: inout AnyTelemetryEvent, to batch: inout RecordBatch) -> Bool {
         if event.withHeader({ $0.eventID.isEmpty }) { event.stampEventID(using: &ids) }
-        scratch.removeAll(keepingCapacity: true)
-        event.encodeJSON(into: &scratch)
-        var redacted: [UInt8]?
-        if let filter {
-            // The encoder's output is valid JSON; should the filter still fail,
-            // the event is kept unredacted rather than lost.
-            redacted = scratch.withUnsafeBytes { raw in try? filter.redactWrittenJSONObject(raw, counts: &redactions) } ?? nil
-        }
         var type = event.eventType.rawValue
-        let added: Bool = event.withHeader { header in
-            type.withUTF8 { t in
-                func add(_ payload: UnsafeRawBufferPointer) -> Bool {
-                    do {
-                        if var run = header.runID {
-                            try run.withUTF8 { r in
-                                try batch.append(payload: payload, runKey: UnsafeRawBufferPointer(r), type: UnsafeRawBufferPointer(t), time: header.timestamp)
-                            }
-                        } else {
-                            try batch.append(payload: payload, runKey: nil, type: UnsafeRawBufferPointer(t), time: header.timestamp)
-                        }
-                        bytes += Int64(payload.count)
-                        return true
-                    } catch {
-                        return false
+        let (runID, time) = event.withHeader { ($0.runID, $0.timestamp) }
+        do {
+            try type.withUTF8 { t in
+                if var run = runID {
+                    try run.withUTF8 { r in
+                        try batch.append(runKey: UnsafeRawBufferPointer(r), type: UnsafeRawBufferPointer(t), time: time) { event.encodeJSON(into: &$0) }
                     }
+                } else {
+                    try batch.append(runKey: nil, type: UnsafeRawBufferPointer(t), time: time) { event.encodeJSON(into: &$0) }
                 }
-                if let redacted { return redacted.withUnsafeBytes(add) }
-                return scratch.withUnsafeBytes(add)
             }
+            if let filter {
+                // The encoder's output is valid JSON; should the filter still fail,
+                // the event is kept unredacted rather than lost.
+                let redacted = batch.withLastPayload { raw in try? filter.redactWrittenJSONObject(raw, counts: &redactions) } ?? nil
+                if let redacted { try redacted.withUnsafeBytes { try batch.replaceLastPayload(with: $0) } }
+            }
+        } catch {
+            return false
         }
-        return added
+        bytes += Int64(batch.withLastPayload { $0.count } ?? 0)
+        return true
     }
 
     /// Bytes of JSON added since the last call.

@@ -113,6 +113,89 @@ public struct RecordBatch: Sendable {
         if memchr(payload.baseAddress!, 0x0A, payload.count) != nil {
             throw StoreError(.invalidArgument, "payload contains a newline byte")
         }
+        let start = bytes.count
+        frameStarts.append(start)
+        payloadByteCount += payload.count
+        appendHeader(runKey: runKey, type: type, time: time, payloadLength: payload.count)
+        bytes.append(contentsOf: payload)
+    }
+
+    /// Adds a record whose payload `write` appends to the batch's own buffer,
+    /// so the payload is written once, where it will be stored (an encoder
+    /// writes there instead of into a buffer of its own that is then copied).
+    /// `write` must only append. The payload is then checked as
+    /// ``append(payload:runKey:type:time:)`` checks it; when it fails, nothing
+    /// of the record stays in the batch.
+    /// - Throws: `StoreError.invalidArgument` for an empty or oversized payload or one containing a newline.
+    package mutating func append(runKey: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, time: Int64?,
+                                 writingPayload write: (inout [UInt8]) -> Void) throws {
+        let start = bytes.count
+        appendHeader(runKey: runKey, type: type, time: time, payloadLength: 0)
+        let payloadStart = bytes.count
+        write(&bytes)
+        do {
+            try checkPayload(from: payloadStart)
+        } catch {
+            bytes.removeLast(bytes.count - start)
+            throw error
+        }
+        setPayloadLength(bytes.count - payloadStart, ofFrameAt: start)
+        frameStarts.append(start)
+        payloadByteCount += bytes.count - payloadStart
+    }
+
+    /// Calls `body` with the payload of the last record added; nil for an empty batch.
+    package func withLastPayload<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard let start = frameStarts.last else { return nil }
+        return try bytes.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[payloadStart(ofFrameAt: start, in: raw)...]))
+        }
+    }
+
+    /// Replaces the payload of the last record added (unstamped) with
+    /// `payload`. When `payload` is refused (as ``append(payload:runKey:type:time:)``
+    /// refuses), the last record is removed from the batch and the error thrown.
+    package mutating func replaceLastPayload(with payload: UnsafeRawBufferPointer) throws {
+        guard let start = frameStarts.last else { return }
+        precondition(firstSequence == nil, "RecordBatch.replaceLastPayload: a stamped batch")
+        let from = bytes.withUnsafeBytes { payloadStart(ofFrameAt: start, in: $0) }
+        payloadByteCount -= bytes.count - from
+        bytes.removeLast(bytes.count - from)
+        bytes.append(contentsOf: payload)
+        do {
+            try checkPayload(from: from)
+        } catch {
+            bytes.removeLast(bytes.count - start)
+            frameStarts.removeLast()
+            throw error
+        }
+        setPayloadLength(bytes.count - from, ofFrameAt: start)
+        payloadByteCount += bytes.count - from
+    }
+
+    private func payloadStart(ofFrameAt start: Int, in raw: UnsafeRawBufferPointer) -> Int {
+        let run = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 12, as: UInt16.self)))
+        let type = Int(raw.load(fromByteOffset: start + 14, as: UInt8.self))
+        return start + FrameHeader.size + run + type
+    }
+
+    /// Checks the payload in `from ..< bytes.count`: 1 byte to 16 MiB, no newline.
+    private func checkPayload(from: Int) throws {
+        let count = bytes.count - from
+        guard count > 0 else { throw StoreError(.invalidArgument, "empty payload") }
+        guard count <= FrameHeader.maxPayloadLength else {
+            throw StoreError(.invalidArgument, "payload of \(count) bytes exceeds the \(FrameHeader.maxPayloadLength)-byte limit")
+        }
+        let newline = bytes.withUnsafeBytes { raw in raw.baseAddress.map { memchr($0 + from, 0x0A, count) != nil } ?? false }
+        if newline { throw StoreError(.invalidArgument, "payload contains a newline byte") }
+    }
+
+    private mutating func setPayloadLength(_ length: Int, ofFrameAt start: Int) {
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(length).littleEndian, toByteOffset: start + 8, as: UInt32.self) }
+    }
+
+    /// Appends a frame's header (checksums and sequence zero, for `stamp`), run key and type tag.
+    private mutating func appendHeader(runKey: UnsafeRawBufferPointer?, type: UnsafeRawBufferPointer?, time: Int64?, payloadLength: Int) {
         var flags: FrameHeader.Flags = []
         var run = UnsafeRawBufferPointer(start: nil, count: 0)
         if let runKey {
@@ -123,15 +206,9 @@ public struct RecordBatch: Sendable {
             if type.count > FrameHeader.maxTypeLength { flags.insert(.typeTooLong) } else { flags.insert(.hasType); tag = type }
         }
         if time != nil { flags.insert(.hasTime) }
-
-        let start = bytes.count
-        let total = FrameHeader.size + run.count + tag.count + payload.count
-        frameStarts.append(start)
-        payloadByteCount += payload.count
-        // The 32-byte header, checksums and sequence left zero for `stamp(firstSequence:)`.
         var header: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &header) { h in
-            h.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+            h.storeBytes(of: UInt32(payloadLength).littleEndian, toByteOffset: 8, as: UInt32.self)
             h.storeBytes(of: UInt16(run.count).littleEndian, toByteOffset: 12, as: UInt16.self)
             h.storeBytes(of: UInt8(tag.count), toByteOffset: 14, as: UInt8.self)
             h.storeBytes(of: flags.rawValue, toByteOffset: 15, as: UInt8.self)
@@ -140,8 +217,6 @@ public struct RecordBatch: Sendable {
         withUnsafeBytes(of: &header) { bytes.append(contentsOf: $0) }
         if run.count > 0 { bytes.append(contentsOf: run) }
         if tag.count > 0 { bytes.append(contentsOf: tag) }
-        bytes.append(contentsOf: payload)
-        assert(bytes.count == start + total)
     }
 
     /// Adds a record from byte arrays or strings (convenience for tests and tools).
