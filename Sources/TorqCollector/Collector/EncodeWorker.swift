@@ -76,14 +76,23 @@ final class EncodeWorker: @unchecked Sendable {
         worker.stop(.finishQueued)
     }
 
-    /// Encodes `events` into `batch` with `encoder`: the one encoding loop,
-    /// run by workers and by the flusher itself.
+    /// What an encoded event is replaced with: nothing but empty strings
+    /// (stored inline) and an empty dictionary (a shared singleton), so the
+    /// flusher frees nothing when it empties its array.
+    private static let spent = AnyTelemetryEvent.toolExecution(ToolExecutionEvent(header: EventHeader(eventID: "", timestamp: 0, sessionID: ""),
+                                                                                  toolName: "", toolType: "", status: .completed))
+
+    /// Encodes `events` into `batch` with `encoder`, replacing each event
+    /// once encoded (its strings are released on this thread): the one
+    /// encoding loop, run by workers and by the flusher itself.
     static func encode(_ events: UnsafeMutableBufferPointer<AnyTelemetryEvent>, into batch: consuming RecordBatch,
                        with encoder: inout BatchEncoder) -> Chunk {
         var chunk = Chunk(batch: batch)
         chunk.batch.removeAll()
-        for i in events.indices where !encoder.add(&events[i], to: &chunk.batch) {
-            chunk.unwritable += 1
+        for i in events.indices {
+            if !encoder.add(&events[i], to: &chunk.batch) { chunk.unwritable += 1 }
+            // Released here, on the encoding thread, not by the flusher when it empties its array.
+            events[i] = Self.spent
         }
         chunk.bytes = encoder.takeBytes()
         chunk.redactions = encoder.takeRedactions()

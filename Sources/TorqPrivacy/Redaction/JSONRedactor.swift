@@ -32,15 +32,25 @@ struct JSONRedactor {
     /// Bit k set: some field name is k bytes long (names of 64 bytes or more are not in the mask).
     let fieldLengths: UInt64
 
-    /// `"name":` for each field, as ``redactMembers(_:counts:)`` searches them.
-    let memberNeedles: [[UInt8]]
+    /// `"name":` for each field, as ``redactMembers(_:counts:)`` searches
+    /// them, back to back in one array (walked without a retain per field).
+    let memberNeedles: [UInt8]
+    /// Where each field's `"name":` is in ``memberNeedles``.
+    let memberNeedleEnds: [Int]
 
     init(scanner: PIIScanner, fields: [[UInt8]], allStrings: Bool) {
         self.scanner = scanner
         self.fields = fields
         self.allStrings = allStrings
         self.fieldLengths = fields.reduce(0) { $1.count < 64 ? $0 | (1 << UInt64($1.count)) : $0 }
-        memberNeedles = fields.map { [UInt8(ascii: "\"")] + $0 + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
+        var needles: [UInt8] = []
+        var ends: [Int] = []
+        for field in fields {
+            needles += [UInt8(ascii: "\"")] + field + [UInt8(ascii: "\""), UInt8(ascii: ":")]
+            ends.append(needles.count)
+        }
+        memberNeedles = needles
+        memberNeedleEnds = ends
     }
 
     /// The deepest nesting accepted (simdjson's default limit).
@@ -105,22 +115,32 @@ struct JSONRedactor {
         }
         let p = raw.assumingMemoryBound(to: UInt8.self)
         let n = input.count
-        var spans: [Range<Int>] = []
-        for needle in memberNeedles {
-            var from = 0
-            while from < n, let found = needle.withUnsafeBytes({ k in Self.find(k, in: p, from: from, n) }) {
-                var backslashes = 0
-                while found - backslashes > 0 && p[found - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
-                guard backslashes % 2 == 0 else {  // an escaped quote: inside a string
-                    from = found + 1
-                    continue
+        let ends = memberNeedleEnds
+        let searched = memberNeedles.withUnsafeBytes { all in
+            Result { () throws(JSONRedactionError) -> [Range<Int>] in
+                var spans: [Range<Int>] = []
+                var start = 0
+                for end in ends {
+                    let needle = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    start = end
+                    var from = 0
+                    while from < n, let found = Self.find(needle, in: p, from: from, n) {
+                        var backslashes = 0
+                        while found - backslashes > 0 && p[found - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+                        guard backslashes % 2 == 0 else {  // an escaped quote: inside a string
+                            from = found + 1
+                            continue
+                        }
+                        let value = found + needle.count
+                        let end = try Self.valueEnd(p, at: value, n)
+                        if end > value { spans.append(value..<end) }  // a number or literal holds no string
+                        from = max(end, found + 1)
+                    }
                 }
-                let value = found + needle.count
-                let end = try Self.valueEnd(p, at: value, n)
-                if end > value { spans.append(value..<end) }  // a number or literal holds no string
-                from = max(end, found + 1)
+                return spans
             }
         }
+        var spans = try searched.get()
         guard !spans.isEmpty else { return nil }
         spans.sort { $0.lowerBound < $1.lowerBound }
         var out = Output()
