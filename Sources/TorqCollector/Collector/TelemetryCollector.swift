@@ -15,9 +15,10 @@ import Glibc
 /// policy is ``TelemetryConfiguration/OverflowPolicy/wait``), never throws,
 /// makes no system call in the steady state, and may be called from any
 /// thread or task. It stamps a missing timestamp, applies sampling and the
-/// rate limit, and enqueues; everything costly — stamping a missing
-/// `event_id`, encoding, PII redaction, writing — happens on the collector's
-/// flusher thread.
+/// rate limit, and enqueues; everything costly happens on the collector's
+/// own threads: stamping a missing `event_id`, encoding and PII redaction on
+/// one encoding thread per core (`EncodePipeline`), writing on the flusher
+/// thread, in the order the events were taken from the queue.
 ///
 /// Nothing accepted is lost silently: every event passed to `record` is, in
 /// the end, either written or counted in ``CollectorStatistics/eventsDropped``
