@@ -191,11 +191,12 @@ enum CollectionBenchmark: Benchmark {
         report.notes.append("record latency: each call timed with two CLOCK_MONOTONIC reads, whose own cost (~\(ClockOverhead.nanoseconds) ns here) "
             + "is included; under overflow wait a call also includes the time a producer is blocked on a full queue")
         report.notes.append("every timed torqlog row starts with sync(2) and an untimed twin of itself: no row pays for the dirty pages another left, nor for memory the VM host took back while it sat free")
-        report.notes.append("torqlog filters PII (the default: user_query, query, error_message) on its flusher thread; the baselines do not; "
+        report.notes.append("torqlog filters PII (the default fields: user_query, user_feedback, error_message, query) on its encoding threads; the baselines do not; "
             + "MB/s counts the events' JSON as torqlog encodes it")
         report.notes.append("durability at the end: torqlog fdatasyncs at shutdown (and every 100 ms); sqlite WAL + synchronous=NORMAL commits without fsync, "
             + "its close checkpoints and fsyncs (included); naive never syncs")
-        report.notes.append("\(ProcessInfo.processInfo.activeProcessorCount) CPUs for 2 producers, the flusher (or writer) and the group-commit syncer")
+        report.notes.append("\(ProcessInfo.processInfo.activeProcessorCount) CPUs for 2 producers and torqlog's threads (one encoding thread per CPU, the flusher, "
+            + "the group-commit syncer, the background sealer) or the baseline's writer")
         return report
     }
 
