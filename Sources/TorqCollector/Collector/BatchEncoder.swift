@@ -51,8 +51,20 @@ struct BatchEncoder {
         return true
     }
 
-    /// Bytes of JSON added since the last call.
-    mutating func takeBytes() -> Int64 {
+    /// Frame bytes per event seen so far (a running average), for sizing a batch.
+    private var averageFrame = 512.0
+
+    /// The frame bytes `events` more events will likely take: the running
+    /// average, a quarter more.
+    func expectedBytes(events: Int) -> Int {
+        Int(Double(events) * averageFrame * 1.25)
+    }
+
+    /// Bytes of JSON added since the last call (and the events they were, for the running average).
+    mutating func takeBytes(events: Int = 0) -> Int64 {
+        if events > 0, bytes > 0 {
+            averageFrame = 0.75 * averageFrame + 0.25 * (Double(bytes) / Double(events) + 48)
+        }
         defer { bytes = 0 }
         return bytes
     }

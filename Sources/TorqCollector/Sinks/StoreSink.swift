@@ -128,7 +128,14 @@ final class StoreSink: RecordBatchSink, @unchecked Sendable {
         unacknowledged.withLock { u in
             var next = u.spares.popLast() ?? RecordBatch()
             swap(&next, &batch)
-            if range.upperBound > u.durable { u.batches.append(next) }
+            if range.upperBound > u.durable {
+                u.batches.append(next)
+            } else if u.spares.count < 4 {
+                // Durable already (`always`): its buffers serve the next batch
+                // rather than going back to malloc and being grown again.
+                next.removeAll()
+                u.spares.append(next)
+            }
         }
         return count
     }

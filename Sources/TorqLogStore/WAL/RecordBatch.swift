@@ -38,6 +38,13 @@ public struct RecordBatch: Sendable {
         firstSequence = nil
     }
 
+    /// Makes room for `records` more records of `bytes` more bytes of frames
+    /// in all, so that filling the batch does not grow its buffers step by step.
+    package mutating func reserveCapacity(records: Int, bytes: Int) {
+        frameStarts.reserveCapacity(frameStarts.count + records)
+        self.bytes.reserveCapacity(self.bytes.count + bytes)
+    }
+
     /// Adds the records of `other`, an unstamped batch, after these.
     ///
     /// - Precondition: neither batch is stamped.
