@@ -99,7 +99,3 @@ ptrdiff_t tq_find_using(int method, const void *haystack, size_t haystack_length
 ptrdiff_t tq_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return tq_find_using(tq_find_best_method(), haystack, haystack_length, needle, needle_length);
 }
-
-int tq_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
-    return tq_find(haystack, haystack_length, needle, needle_length) >= 0;
-}

@@ -32,9 +32,6 @@ int tq_start_writeback(int fd, int64_t offset, int64_t length);
 /// for needles under 4 bytes and off x86-64. An empty needle is found at 0.
 ptrdiff_t tq_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
-/// Whether `needle` occurs in `haystack` (`tq_find` ≥ 0).
-int tq_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
-
 /// `tq_find` by a given method, for tests: 0 glibc's `memmem`, 1 SSE2,
 /// 2 AVX2 (only where `tq_find_best_method()` returns 2).
 ptrdiff_t tq_find_using(int method, const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);

@@ -14,6 +14,8 @@ struct BatchEncoder {
     private var ids: SplitMix64
     private var bytes: Int64 = 0
     private var redactions = RedactionCounts()
+    /// Frame bytes per event in the chunks observed (a running average), for sizing a batch.
+    private var averageFrame = 512.0
 
     init(filter: (any JSONRedacting)?) {
         self.filter = filter
@@ -51,20 +53,20 @@ struct BatchEncoder {
         return true
     }
 
-    /// Frame bytes per event seen so far (a running average), for sizing a batch.
-    private var averageFrame = 512.0
-
     /// The frame bytes `events` more events will likely take: the running
-    /// average, a quarter more.
+    /// average of the chunks observed, a quarter more.
     func expectedBytes(events: Int) -> Int {
         Int(Double(events) * averageFrame * 1.25)
     }
 
-    /// Bytes of JSON added since the last call (and the events they were, for the running average).
-    mutating func takeBytes(events: Int = 0) -> Int64 {
-        if events > 0, bytes > 0 {
-            averageFrame = 0.75 * averageFrame + 0.25 * (Double(bytes) / Double(events) + 48)
-        }
+    /// Folds a filled chunk (`frames` records in `bytes` bytes) into the running average.
+    mutating func observe(frames: Int, bytes: Int) {
+        guard frames > 0 else { return }
+        averageFrame = 0.75 * averageFrame + 0.25 * Double(bytes) / Double(frames)
+    }
+
+    /// Bytes of JSON added since the last call.
+    mutating func takeBytes() -> Int64 {
         defer { bytes = 0 }
         return bytes
     }

@@ -54,9 +54,6 @@ struct EncodePipeline: ~Copyable {
         self.workers = workers
     }
 
-    /// Encoding threads (0: the flusher encodes).
-    var width: Int { workers.count }
-
     /// Encodes `events` in chunks of at most `batchSize` and calls `deliver`
     /// with each chunk, in order, on the calling thread. `deliver` takes the
     /// chunk's batch (a sink swaps it for an empty one); what it leaves in it

@@ -6,8 +6,8 @@ import TorqPrivacy
 /// flusher writes the chunk before it and other workers encode the chunks
 /// after it.
 ///
-/// The worker has its own ``BatchEncoder`` (its own buffer, event-ID
-/// generator and redaction counts) and builds its own ``RecordBatch``; the
+/// The worker has its own ``BatchEncoder`` (its own event-ID generator,
+/// redaction counts and batch-size estimate) and fills its own ``RecordBatch``; the
 /// flusher takes the chunks' batches in the order of its events, so the
 /// store receives them exactly as one thread would have written them.
 ///
@@ -97,7 +97,8 @@ final class EncodeWorker: @unchecked Sendable {
             // Released here, on the encoding thread, not by the flusher when it empties its array.
             events[i] = Self.spent
         }
-        chunk.bytes = encoder.takeBytes(events: events.count - chunk.unwritable)
+        encoder.observe(frames: chunk.batch.count, bytes: chunk.batch.byteCount)
+        chunk.bytes = encoder.takeBytes()
         chunk.redactions = encoder.takeRedactions()
         return chunk
     }
