@@ -92,6 +92,23 @@ struct EncodePipelineTests {
         }
     }
 
+    @Test("threads start when a take first has chunks for them, at most one per core wanted")
+    func threadsOnDemand() {
+        var pipeline = EncodePipeline(filter: nil, width: 3, logger: Logger(label: "test"))
+        var small = events(40), large = events(1_000)
+        var delivered = 0
+        small.withUnsafeMutableBufferPointer { pipeline.encode($0, batchSize: 1000) { delivered += $0.batch.count; $0.batch.removeAll() } }
+        #expect(pipeline.threads == 0, "one chunk: encoded on the calling thread")
+        large.withUnsafeMutableBufferPointer { pipeline.encode($0, batchSize: 100) { delivered += $0.batch.count; $0.batch.removeAll() } }
+        #expect(pipeline.threads == 3)
+        #expect(delivered == 1_040)
+        pipeline.stop()
+        var one = EncodePipeline(filter: nil, width: 1, logger: Logger(label: "test"))
+        large.withUnsafeMutableBufferPointer { one.encode($0, batchSize: 100) { $0.batch.removeAll() } }
+        #expect(one.threads == 0, "one core: no thread")
+        one.stop()
+    }
+
     @Test("an event over the store's record limit is counted as unwritable, and the others of its chunk are delivered", arguments: [1, 3])
     func oversized(width: Int) {
         var given = events(300)

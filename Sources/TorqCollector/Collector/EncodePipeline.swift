@@ -9,8 +9,9 @@ import TorqLogStore
 ///
 /// - **Width from the machine.** One worker per core this process may run on
 ///   (``ParallelWidth/available()``: the affinity mask, so `taskset` and
-///   cgroups narrow it). On one core there are no workers: the flusher
-///   encodes each chunk itself, then writes it.
+///   cgroups narrow it), started when a take first has chunks for them. On
+///   one core there are no workers: the flusher encodes each chunk itself,
+///   then writes it.
 /// - **Small takes stay on the flusher.** A take that makes one chunk is
 ///   encoded on the flusher's thread: handing it to a worker would only add
 ///   a thread wake-up to the latency of a quiet collector.
@@ -25,33 +26,43 @@ struct EncodePipeline: ~Copyable {
     static let minimumChunk = 64
 
     private var encoder: BatchEncoder
-    private let workers: [EncodeWorker]
+    private let filter: (any JSONRedacting)?
+    private let logger: Logger
+    /// The encoding threads wanted: one per core, none on one core.
+    private let width: Int
+    /// Started on demand: a collector that never takes more than a chunk at
+    /// once never starts one.
+    private var workers: [EncodeWorker] = []
+    /// A thread could not be started: the stage stays as narrow as it is.
+    private var narrowed = false
     /// Emptied batches, reused for the next chunks.
     private var spares: [RecordBatch] = []
 
-    /// Starts `width` workers (none when `width` is 1). A worker that cannot
-    /// start (the system refuses a thread) narrows the stage, and is logged.
+    /// A stage of `width` encoding threads (none when `width` is 1), started
+    /// when a take first needs them.
     init(filter: (any JSONRedacting)?, width: Int, logger: Logger) {
         encoder = BatchEncoder(filter: filter)
-        var workers: [EncodeWorker] = []
-        if width > 1 {
-            for _ in 0..<width {
-                do {
-                    workers.append(try EncodeWorker(filter: filter))
-                } catch {
-                    logger.warning("telemetry collector: fewer encoding threads than cores", metadata: [
-                        "threads": "\(workers.count)", "cores": "\(width)", "error": "\(error)",
-                    ])
-                    break
-                }
+        self.filter = filter
+        self.logger = logger
+        self.width = width > 1 ? width : 0
+    }
+
+    /// Encoding threads started so far.
+    var threads: Int { workers.count }
+
+    /// Starts workers until `wanted` run (at most `width`). One that cannot
+    /// start (the system refuses a thread) narrows the stage for good, logged once.
+    private mutating func startWorkers(upTo wanted: Int) {
+        while !narrowed, workers.count < min(wanted, width) {
+            do {
+                workers.append(try EncodeWorker(filter: filter))
+            } catch {
+                narrowed = true
+                logger.warning("telemetry collector: fewer encoding threads than cores", metadata: [
+                    "threads": "\(workers.count)", "cores": "\(width)", "error": "\(error)",
+                ])
             }
         }
-        // One worker beside the flusher adds a hand-off and no core.
-        if workers.count == 1 {
-            workers[0].stop()
-            workers = []
-        }
-        self.workers = workers
     }
 
     /// Encodes `events` in chunks of at most `batchSize` and calls `deliver`
@@ -62,10 +73,11 @@ struct EncodePipeline: ~Copyable {
                          deliver: (inout EncodeWorker.Chunk) -> Void) {
         let n = events.count
         guard n > 0 else { return }
-        let lanes = workers.count
-        // Spread a take over the workers, in chunks of at most a batch.
-        let size = lanes == 0 ? batchSize : min(batchSize, max(Self.minimumChunk, (n + lanes - 1) / lanes))
+        // Spread a take over the threads wanted, in chunks of at most a batch.
+        let size = width == 0 ? batchSize : min(batchSize, max(Self.minimumChunk, (n + width - 1) / width))
         let chunks = (n + size - 1) / size
+        if chunks > 1 { startWorkers(upTo: chunks) }
+        let lanes = workers.count
         func slice(_ c: Int) -> UnsafeMutableBufferPointer<AnyTelemetryEvent> {
             UnsafeMutableBufferPointer(rebasing: events[(c * size)..<min(n, (c + 1) * size)])
         }
