@@ -278,25 +278,25 @@ enum RawCopy {
         let size = Int(info.st_size)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 4096)
         defer { buffer.deallocate() }
-        var filled = 0
-        while filled < size {
-            let n = read(input, buffer.baseAddress! + filled, size - filled)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw BenchError("read \(source): errno \(errno)") }
-            filled += n
-        }
+        try transfer(size, "read \(source)") { done in read(input, buffer.baseAddress! + done, size - done) }
         let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw BenchError("cannot create \(target): errno \(errno)") }
         defer { close(output) }
-        var written = 0
-        while written < size {
-            let n = write(output, buffer.baseAddress! + written, size - written)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw BenchError("write \(target): errno \(errno)") }
-            written += n
-        }
+        try transfer(size, "write \(target)") { done in write(output, buffer.baseAddress! + done, size - done) }
         guard fdatasync(output) == 0 else { throw BenchError("fdatasync \(target): errno \(errno)") }
-        return written
+        return size
+    }
+
+    /// Repeats `step` (a `read` or `write` of what is left after `done` bytes)
+    /// until `size` bytes are done, again after EINTR; 0 or an error stops it.
+    private static func transfer(_ size: Int, _ what: String, _ step: (_ done: Int) -> Int) throws {
+        var done = 0
+        while done < size {
+            let n = step(done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BenchError("\(what): errno \(errno)") }
+            done += n
+        }
     }
 }
 
